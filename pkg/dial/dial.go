@@ -1,0 +1,160 @@
+// Package dial makes gcat's outgoing connections: TCP to a host and port,
+// with ncat's address family, source address and port, connect timeout and
+// no-DNS options, or a Unix stream socket.
+package dial
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Options describe the connection to make.
+type Options struct {
+	// Unix, if set, is the path of a Unix stream socket; Host and Port are
+	// then ignored.
+	Unix string
+	Host string
+	Port int
+	// Family is 4 or 6 to force an address family; 0 allows both.
+	Family int
+	// NoDNS refuses host names: Host must be a numeric address (-n).
+	NoDNS bool
+	// Source and SourcePort bind the local end (-s, -p). Zero values let
+	// the kernel choose.
+	Source     string
+	SourcePort int
+	// Timeout bounds the connect (-w). If zero, there is no timeout
+	// beyond the kernel's.
+	Timeout time.Duration
+}
+
+// ErrNoDNS is returned when NoDNS is set and a host name would need a lookup.
+var ErrNoDNS = errors.New("host names are not allowed with -n")
+
+// Dial connects as o describes. Errors name the target.
+func Dial(ctx context.Context, o Options) (net.Conn, error) {
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	var d net.Dialer
+	if o.Unix != "" {
+		c, err := d.DialContext(ctx, "unix", o.Unix)
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", o.Unix, cause(err, o.Timeout))
+		}
+		return c, nil
+	}
+	network := Network("tcp", o.Family)
+	ips, err := Resolve(ctx, o.Host, o.Family, o.NoDNS)
+	if err != nil {
+		return nil, err
+	}
+	if o.Source != "" || o.SourcePort != 0 {
+		var src net.IP
+		if o.Source != "" {
+			sips, err := Resolve(ctx, o.Source, o.Family, o.NoDNS)
+			if err != nil {
+				return nil, fmt.Errorf("source address: %w", err)
+			}
+			src = sips[0]
+		}
+		d.LocalAddr = &net.TCPAddr{IP: src, Port: o.SourcePort}
+	}
+	var lastErr error
+	for _, ip := range ips {
+		addr := net.JoinHostPort(ip.String(), strconv.Itoa(o.Port))
+		c, err := d.DialContext(ctx, network, addr)
+		if err == nil {
+			return c, nil
+		}
+		lastErr = fmt.Errorf("connect to %s: %w", addr, cause(err, o.Timeout))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// Network returns "tcp", "tcp4" or "tcp6" (or the udp forms) for a family.
+func Network(base string, family int) string {
+	switch family {
+	case 4:
+		return base + "4"
+	case 6:
+		return base + "6"
+	}
+	return base
+}
+
+// Resolve returns the addresses of host in the requested family.
+func Resolve(ctx context.Context, host string, family int, noDNS bool) ([]net.IP, error) {
+	if ip := net.ParseIP(host); ip != nil {
+		if !matches(ip, family) {
+			return nil, fmt.Errorf("%s is not an IPv%d address", host, family)
+		}
+		return []net.IP{ip}, nil
+	}
+	if noDNS {
+		return nil, fmt.Errorf("%q: %w", host, ErrNoDNS)
+	}
+	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		var de *net.DNSError
+		if errors.As(err, &de) && de.IsNotFound {
+			return nil, fmt.Errorf("cannot resolve %s: no such host", host)
+		}
+		return nil, fmt.Errorf("cannot resolve %s: %w", host, err)
+	}
+	var ips []net.IP
+	for _, a := range addrs {
+		if matches(a.IP, family) {
+			ips = append(ips, a.IP)
+		}
+	}
+	if len(ips) == 0 {
+		return nil, fmt.Errorf("cannot resolve %s: no IPv%d address", host, family)
+	}
+	return ips, nil
+}
+
+func matches(ip net.IP, family int) bool {
+	is4 := ip.To4() != nil
+	return family == 0 || family == 4 && is4 || family == 6 && !is4
+}
+
+// cause strips Go's "dial tcp a->b:" prefix down to the reason, which the
+// caller prefixes with the target in gcat's words.
+func cause(err error, timeout time.Duration) error {
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		if timeout > 0 {
+			return fmt.Errorf("timed out after %v", timeout)
+		}
+		return errors.New("timed out")
+	}
+	return Reason(err)
+}
+
+// Reason strips a *net.OpError and *os.SyscallError down to the cause
+// ("connection refused"), for messages that name the address themselves.
+func Reason(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		var se interface{ Unwrap() error }
+		if errors.As(oe.Err, &se) && se.Unwrap() != nil {
+			return se.Unwrap()
+		}
+		return oe.Err
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

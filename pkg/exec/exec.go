@@ -1,0 +1,228 @@
+// Package exec runs the program behind -e and -c the way ncat does: the
+// child gets two pipes, one for its stdin and one for its stdout, and its
+// stderr is gcat's. The caller relays between the pipes and a connection.
+//
+// Ending a child. Closing Stdin is the child's EOF. A child that has exited
+// may leave a grandchild holding its stdout open (sh -c 'daemon &'); once the
+// child has exited, output that stays silent for OutputGrace ends the stream.
+// Stop ends what is left: it waits StopGrace for the child to exit by itself,
+// then sends SIGTERM to the child's process group, waits StopGrace again,
+// then sends SIGKILL. The child is always reaped.
+package exec
+
+import (
+	"errors"
+	"io"
+	"os"
+	osexec "os/exec"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Defaults for Spec's zero values.
+const (
+	DefaultOutputGrace = 2 * time.Second
+	DefaultStopGrace   = 2 * time.Second
+)
+
+// Spec describes the child to run.
+type Spec struct {
+	// Argv is the program and its arguments. A program name without a
+	// slash is looked up in PATH.
+	Argv []string
+	// Env is added to gcat's own environment (NCAT_REMOTE_ADDR, ...).
+	Env []string
+	// Stderr receives the child's stderr. If nil, gcat's stderr is used.
+	Stderr io.Writer
+	// OutputGrace: see the package comment. If zero, DefaultOutputGrace.
+	OutputGrace time.Duration
+	// StopGrace: see the package comment. If zero, DefaultStopGrace.
+	StopGrace time.Duration
+}
+
+// Child is a running program with its stdin and stdout in gcat's hands.
+type Child struct {
+	// Stdin is the write end of the child's stdin; closing it is the
+	// child's EOF.
+	Stdin *os.File
+	// Stdout reads the child's stdout. Its Read returns io.EOF once the
+	// child's output has ended (see the package comment).
+	Stdout *Output
+
+	cmd    *osexec.Cmd
+	spec   Spec
+	exited chan struct{}
+	err    error
+}
+
+// Resolve checks that argv names a program that can be run and returns its
+// path, so a typo is reported before any connection is made.
+func Resolve(argv []string) (string, error) {
+	if len(argv) == 0 || argv[0] == "" {
+		return "", errors.New("empty command")
+	}
+	return osexec.LookPath(argv[0])
+}
+
+// StartError is returned by Start when the child could not be started.
+type StartError struct {
+	Argv0 string
+	Err   error
+}
+
+func (e *StartError) Error() string { return "exec " + e.Argv0 + ": " + e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// Start starts the child described by spec.
+func Start(spec Spec) (*Child, error) {
+	c, err := start(spec)
+	if err != nil {
+		name := ""
+		if len(spec.Argv) > 0 {
+			name = spec.Argv[0]
+		}
+		return nil, &StartError{Argv0: name, Err: err}
+	}
+	return c, nil
+}
+
+func start(spec Spec) (*Child, error) {
+	path, err := Resolve(spec.Argv)
+	if err != nil {
+		return nil, err
+	}
+	if spec.OutputGrace == 0 {
+		spec.OutputGrace = DefaultOutputGrace
+	}
+	if spec.StopGrace == 0 {
+		spec.StopGrace = DefaultStopGrace
+	}
+	if spec.Stderr == nil {
+		spec.Stderr = os.Stderr
+	}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return nil, err
+	}
+	cmd := &osexec.Cmd{
+		Path:   path,
+		Args:   spec.Argv,
+		Env:    append(os.Environ(), spec.Env...),
+		Stdin:  inR,
+		Stdout: outW,
+		Stderr: spec.Stderr,
+		// Its own process group, so Stop reaches what the child started.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	err = cmd.Start()
+	// The child has its own copies now. Ours would hide its EOF from us
+	// (outW) and our EOF from it (inR).
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		return nil, err
+	}
+	c := &Child{
+		Stdin:  inW,
+		Stdout: &Output{f: outR, grace: spec.OutputGrace},
+		cmd:    cmd,
+		spec:   spec,
+		exited: make(chan struct{}),
+	}
+	go c.wait()
+	return c, nil
+}
+
+// wait reaps the child and lets a silent output end.
+func (c *Child) wait() {
+	c.err = c.cmd.Wait()
+	c.Stdout.childExited()
+	close(c.exited)
+}
+
+// Pid returns the child's process ID.
+func (c *Child) Pid() int { return c.cmd.Process.Pid }
+
+// Exited is closed when the child has exited and been reaped.
+func (c *Child) Exited() <-chan struct{} { return c.exited }
+
+// Stop ends the child and everything in its process group (see the package
+// comment), reaps it, closes both pipes and returns the child's exit error.
+func (c *Child) Stop() error {
+	c.Stdin.Close()
+	pgid := c.cmd.Process.Pid
+	if !c.waitExit(c.spec.StopGrace) {
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		if !c.waitExit(c.spec.StopGrace) {
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			<-c.exited
+		}
+	}
+	// The child is gone; end anything it left in its group too.
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	c.Stdout.f.Close()
+	return c.err
+}
+
+// Kill ends the child's process group at once (gcat itself is exiting).
+func (c *Child) Kill() {
+	c.Stdin.Close()
+	syscall.Kill(-c.cmd.Process.Pid, syscall.SIGTERM)
+	if !c.waitExit(c.spec.StopGrace) {
+		syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		<-c.exited
+	}
+	c.Stdout.f.Close()
+}
+
+func (c *Child) waitExit(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.exited:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// Output is the read end of the child's stdout.
+type Output struct {
+	f      *os.File
+	grace  time.Duration
+	exited atomic.Bool
+}
+
+// Read reads the child's output. After the child has exited, a read that
+// stays blocked for the grace period (a grandchild holds the pipe open and
+// writes nothing) returns io.EOF.
+func (o *Output) Read(p []byte) (int, error) {
+	if o.exited.Load() {
+		o.f.SetReadDeadline(time.Now().Add(o.grace))
+	}
+	n, err := o.f.Read(p)
+	if errors.Is(err, os.ErrDeadlineExceeded) && o.exited.Load() {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// SetReadDeadline lets the relay interrupt a blocked Read.
+func (o *Output) SetReadDeadline(t time.Time) error { return o.f.SetReadDeadline(t) }
+
+// Close closes the read end; the child gets SIGPIPE if it writes again.
+func (o *Output) Close() error { return o.f.Close() }
+
+func (o *Output) childExited() {
+	o.exited.Store(true)
+	o.f.SetReadDeadline(time.Now().Add(o.grace))
+}

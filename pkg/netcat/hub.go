@@ -1,0 +1,116 @@
+package netcat
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync"
+
+	"github.com/gcat-dev/gcat/pkg/halfclose"
+	"github.com/gcat-dev/gcat/pkg/listen"
+)
+
+// hub is -lk without -e, as in ncat: what any client sends goes to stdout,
+// and stdin goes to every connected client.
+type hub struct {
+	r       *runner
+	mu      sync.Mutex
+	clients map[net.Conn]bool
+	inDone  bool       // stdin has ended: new clients get EOF at once
+	outMu   sync.Mutex // keeps each client's chunks whole on stdout
+	wg      sync.WaitGroup
+}
+
+func (r *runner) listenHub(ctx context.Context, ln *listen.Listener) error {
+	h := &hub{r: r, clients: map[net.Conn]bool{}}
+	io := r.stdio(true)
+	go h.broadcast(io.in)
+	defer h.closeAll()
+	for {
+		c, err := r.accept(ctx, ln)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		h.add(c)
+		h.wg.Add(1)
+		go h.serve(c, io.out)
+	}
+}
+
+func (h *hub) add(c net.Conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clients[c] = true
+	if h.inDone && !h.r.cfg.NoShutdown {
+		halfclose.CloseWrite(c)
+	}
+}
+
+func (h *hub) remove(c net.Conn) {
+	h.mu.Lock()
+	delete(h.clients, c)
+	h.mu.Unlock()
+	c.Close()
+}
+
+// serve copies one client to stdout until the client's EOF.
+func (h *hub) serve(c net.Conn, out io.Writer) {
+	defer h.wg.Done()
+	defer h.remove(c)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			h.outMu.Lock()
+			_, werr := out.Write(buf[:n])
+			h.outMu.Unlock()
+			if werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// broadcast sends stdin to every client; at stdin's EOF it passes the EOF on.
+func (h *hub) broadcast(in io.Reader) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := in.Read(buf)
+		if n > 0 {
+			h.mu.Lock()
+			for c := range h.clients {
+				if _, werr := c.Write(buf[:n]); werr != nil {
+					delete(h.clients, c)
+					c.Close()
+				}
+			}
+			h.mu.Unlock()
+		}
+		if err != nil {
+			break
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.inDone = true
+	if !h.r.cfg.NoShutdown {
+		for c := range h.clients {
+			halfclose.CloseWrite(c)
+		}
+	}
+}
+
+func (h *hub) closeAll() {
+	h.mu.Lock()
+	for c := range h.clients {
+		c.Close()
+	}
+	h.mu.Unlock()
+	h.wg.Wait()
+}

@@ -1,0 +1,50 @@
+package netcat
+
+import (
+	"io"
+	"os"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/gcat-dev/gcat/pkg/halfclose"
+)
+
+// stdio is the local side of a relay.
+type stdio struct {
+	in          io.Reader
+	out         io.Writer
+	interactive bool // stdin is a terminal
+}
+
+// stdio prepares stdin and stdout for a relay. shared keeps stdout open when
+// one connection ends (-k serves many).
+//
+// A pipe or terminal on stdin is reopened through /proc/self/fd/0 with
+// O_NONBLOCK: that gives gcat its own open file description, pollable, so a
+// read can be interrupted when the peer has gone (no hang in CLOSE_WAIT),
+// without switching the shared description to non-blocking under the shell
+// or the other processes of a pipeline. Regular files are used as they are
+// (sendfile applies, and a read never blocks).
+func (r *runner) stdio(shared bool) stdio {
+	s := stdio{in: r.cfg.Stdin, out: r.cfg.Stdout}
+	if shared {
+		s.out = halfclose.NopCloser(r.cfg.Stdout)
+	}
+	fd := int(r.cfg.Stdin.Fd())
+	s.interactive = term.IsTerminal(fd)
+	var st syscall.Stat_t
+	if syscall.Fstat(fd, &st) != nil {
+		return s
+	}
+	switch st.Mode & syscall.S_IFMT {
+	case syscall.S_IFIFO, syscall.S_IFCHR:
+		if f, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(fd), os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			if _, err := f.SyscallConn(); err == nil {
+				s.in = f
+			}
+		}
+	}
+	return s
+}
