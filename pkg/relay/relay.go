@@ -249,9 +249,9 @@ func isPeerGone(err error) bool {
 // trackedReader records how long the current Read has been blocked, so Run
 // can tell an idle input from one that is still delivering data.
 type trackedReader struct {
-	r       io.Reader
-	since   atomic.Int64 // UnixNano when the pending Read began; 0 when none
-	n       atomic.Int64
+	r     io.Reader
+	since atomic.Int64 // UnixNano when the pending Read began; 0 when none
+	n     atomic.Int64
 }
 
 func (t *trackedReader) Read(p []byte) (int, error) {

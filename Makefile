@@ -1,0 +1,55 @@
+# gcat — build, demo, test, lint, fuzz, bench.
+GO ?= go
+BIN := bin/gcat
+PEERS := ncat socat nc curl python3
+DEMO_PORT ?= 9999
+
+.PHONY: build run test unit integration lint fuzz bench peers clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/gcat
+
+# A demo of gcat's main job: expose a program (here an upper-casing filter)
+# to the network, one child per connection. Talk to it from another terminal:
+#   echo hello | bin/gcat 127.0.0.1 9999      -> HELLO
+run: build
+	@echo "gcat: serving 'tr a-z A-Z' on 127.0.0.1:$(DEMO_PORT); try: echo hello | $(BIN) 127.0.0.1 $(DEMO_PORT)   (Ctrl-C stops)"
+	$(BIN) -lkv 127.0.0.1 $(DEMO_PORT) -c 'tr a-z A-Z'
+
+# Everything CI checks: lint, unit tests and integration tests with -race.
+test: peers lint
+	GCAT_TEST_RACE=1 $(GO) test -race -count=1 -timeout 30m ./...
+
+unit:
+	$(GO) test -race -count=1 ./pkg/... ./cmd/...
+
+integration:
+	GCAT_TEST_RACE=1 $(GO) test -race -count=1 -timeout 30m ./tests/...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+# Installs the real peers the integration tests run against, when missing and
+# when we are root; otherwise those tests skip and say why.
+peers:
+	@missing=""; for p in $(PEERS); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing test peers:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ncat socat netcat-openbsd curl python3 >/dev/null; \
+	else echo "test peers missing:$$missing (not root: tests that need them will skip)"; fi
+
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzNormalize -fuzztime=$(FUZZTIME) ./cmd/gcat
+	$(GO) test -run='^$$' -fuzz=FuzzSplit -fuzztime=$(FUZZTIME) ./pkg/exec
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./pkg/timespec
+
+bench: build
+	scripts/bench
+
+clean:
+	rm -rf bin

@@ -1,0 +1,222 @@
+// Package tests drives the real gcat binary, built once in TestMain, against
+// itself and against real peers (ncat, socat, OpenBSD nc, Python sockets).
+//
+// Every wait is bounded; readiness comes from gcat's own -v output
+// ("Listening on ADDR"), never from sleeps. Peers that are not installed make
+// their tests skip with the reason; `make test` installs them when it can.
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// gcatBin is the binary under test.
+var gcatBin string
+
+// bound is the generous limit on any single wait: the machines are shared
+// and slow, so it says "hung", not "slow".
+const bound = 60 * time.Second
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gcat-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	gcatBin = filepath.Join(dir, "gcat")
+	args := []string{"build", "-o", gcatBin}
+	if os.Getenv("GCAT_TEST_RACE") != "" {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "../cmd/gcat")...)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building gcat:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// need skips the test when a peer program is missing.
+func need(t *testing.T, progs ...string) {
+	t.Helper()
+	for _, p := range progs {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("%s is not installed (make test installs it when run as root)", p)
+		}
+	}
+}
+
+// proc is a running command with its output collected.
+type proc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdout *syncBuffer
+	stderr *syncBuffer
+	done   chan struct{}
+	err    error
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	// lines receives each complete line written, for readiness waits.
+	lines chan string
+	part  string
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{lines: make(chan string, 1024)} }
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Write(p)
+	b.part += string(p)
+	for {
+		i := strings.IndexByte(b.part, '\n')
+		if i < 0 {
+			break
+		}
+		select {
+		case b.lines <- b.part[:i]:
+		default:
+		}
+		b.part = b.part[i+1:]
+	}
+	return len(p), nil
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+// start runs name with args; stdin is r (nil: an empty, closed input).
+// The process is killed at the end of the test if still running.
+func start(t *testing.T, stdin io.Reader, name string, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
+	p.cmd = exec.Command(name, args...)
+	p.cmd.Stdin = stdin
+	p.cmd.Stdout = p.stdout
+	p.cmd.Stderr = p.stderr
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.done
+		}
+	})
+	return p
+}
+
+// gcat starts the binary under test.
+func gcat(t *testing.T, stdin io.Reader, args ...string) *proc {
+	t.Helper()
+	return start(t, stdin, gcatBin, args...)
+}
+
+var listeningRE = regexp.MustCompile(`Listening on (\S+)`)
+
+// listenAddr waits for a "Listening on ADDR" line on p's stderr (gcat -v)
+// and returns the address, for gcat servers started with -v on port 0.
+func (p *proc) listenAddr() string {
+	p.t.Helper()
+	timer := time.NewTimer(bound)
+	defer timer.Stop()
+	for {
+		select {
+		case line := <-p.stderr.lines:
+			if m := listeningRE.FindStringSubmatch(line); m != nil {
+				return m[1]
+			}
+		case <-p.done:
+			p.t.Fatalf("server exited before listening: %v\nstderr: %s", p.err, p.stderr.String())
+		case <-timer.C:
+			p.t.Fatalf("server not listening after %v\nstderr: %s", bound, p.stderr.String())
+		}
+	}
+}
+
+// wait waits, bounded, for p to exit and returns its exit code.
+func (p *proc) wait() int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(bound):
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGQUIT) // a Go binary dumps its goroutines
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
+		p.t.Fatalf("%s %q did not exit within %v\nstderr: %s", p.cmd.Path, p.cmd.Args[1:], bound, p.stderr.String())
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// mustSucceed waits for p and fails the test unless it exited 0.
+func (p *proc) mustSucceed() {
+	p.t.Helper()
+	if code := p.wait(); code != 0 {
+		p.t.Fatalf("%s %q exited %d\nstderr: %s", filepath.Base(p.cmd.Path), p.cmd.Args[1:], code, p.stderr.String())
+	}
+}
+
+// hostPort splits "127.0.0.1:1234" into its parts.
+func hostPort(t *testing.T, addr string) (string, string) {
+	t.Helper()
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		t.Fatalf("bad address %q", addr)
+	}
+	return strings.Trim(addr[:i], "[]"), addr[i+1:]
+}
+
+// scanLines reads r's lines into a slice (for small outputs).
+func scanLines(b []byte) []string {
+	var out []string
+	s := bufio.NewScanner(bytes.NewReader(b))
+	for s.Scan() {
+		out = append(out, s.Text())
+	}
+	return out
+}
+
+// withTimeout returns a context bounded by bound, cancelled at cleanup.
+func withTimeout(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	t.Cleanup(cancel)
+	return ctx
+}
