@@ -12,6 +12,7 @@ package exec
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	osexec "os/exec"
@@ -62,7 +63,19 @@ func Resolve(argv []string) (string, error) {
 	if len(argv) == 0 || argv[0] == "" {
 		return "", errors.New("empty command")
 	}
-	return osexec.LookPath(argv[0])
+	path, err := osexec.LookPath(argv[0])
+	var ee *osexec.Error
+	switch {
+	case errors.Is(err, osexec.ErrNotFound):
+		return "", fmt.Errorf("%s: not found in PATH", argv[0])
+	case errors.As(err, &ee):
+		var pe *os.PathError
+		if errors.As(ee.Err, &pe) {
+			return "", fmt.Errorf("%s: %w", argv[0], pe.Err)
+		}
+		return "", fmt.Errorf("%s: %w", argv[0], ee.Err)
+	}
+	return path, err
 }
 
 // StartError is returned by Start when the child could not be started.
