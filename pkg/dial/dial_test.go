@@ -1,0 +1,62 @@
+package dial
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"syscall"
+	"testing"
+)
+
+func TestRefused(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there now
+	_, err := Dial(context.Background(), Options{Host: "127.0.0.1", Port: port})
+	want := "connect to 127.0.0.1:" + strconv.Itoa(port) + ": connection refused"
+	if !errors.Is(err, syscall.ECONNREFUSED) || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+}
+
+func TestSourcePort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	src := free.Addr().(*net.TCPAddr).Port
+	free.Close()
+	c, err := Dial(context.Background(), Options{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Source: "127.0.0.1", SourcePort: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := c.LocalAddr().(*net.TCPAddr).Port; got != src {
+		t.Fatalf("local port %d, want %d", got, src)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	if _, err := Resolve(context.Background(), "localhost", 0, true); !errors.Is(err, ErrNoDNS) {
+		t.Errorf("-n with a name: %v", err)
+	}
+	if ips, err := Resolve(context.Background(), "::1", 0, true); err != nil || len(ips) != 1 {
+		t.Errorf("-n with ::1: %v %v", ips, err)
+	}
+	if _, err := Resolve(context.Background(), "127.0.0.1", 6, false); err == nil {
+		t.Error("-6 with an IPv4 address: no error")
+	}
+	if _, err := Resolve(context.Background(), "no-such-host.invalid", 0, false); err == nil {
+		t.Error("no-such-host.invalid resolved")
+	}
+}
+
+func TestUnix(t *testing.T) {
+	_, err := Dial(context.Background(), Options{Unix: t.TempDir() + "/none"})
+	if !errors.Is(err, syscall.ENOENT) {
+		t.Fatalf("err = %v", err)
+	}
+}
