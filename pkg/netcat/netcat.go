@@ -109,6 +109,7 @@ func (r *runner) serve(ctx context.Context, conn net.Conn, io stdio) (relay.Stat
 			Interactive: io.interactive,
 			Quit:        r.cfg.Quit,
 			QuitAfter:   r.cfg.QuitAfter,
+			Debugf:      r.log.debugFunc(),
 		}
 		if r.cfg.KeepOpen && !r.cfg.Listen {
 			opt.Idle = -1 // ncat 7.96+: -k outlives the peer's EOF
@@ -129,16 +130,23 @@ func (r *runner) serve(ctx context.Context, conn net.Conn, io stdio) (relay.Stat
 		// All the child writes is delivered, however long it takes.
 		Idle:              -1,
 		DrainOnOutputGone: true,
+		Debugf:            r.log.debugFunc(),
 	})
 	if ctx.Err() != nil {
 		child.Kill()
 	} else {
 		conn.Close() // the peer sees the end now, not after the child's grace
-		if werr := child.Stop(); werr != nil {
-			r.log.debug("child %d: %v", child.Pid(), werr)
-		}
+		werr := child.Stop()
+		r.log.debug("child %d ended: %v", child.Pid(), errOrExit0(werr))
 	}
 	return st, err
+}
+
+func errOrExit0(err error) any {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err
 }
 
 // childEnv is ncat's environment for exec children.
@@ -176,6 +184,14 @@ func (l logger) info(format string, args ...any) {
 
 func (l logger) error(format string, args ...any) {
 	fmt.Fprintf(l.w, "gcat: "+format+"\n", args...)
+}
+
+// debugFunc returns debug as a function for packages, or nil below -vv.
+func (l logger) debugFunc() func(string, ...any) {
+	if l.level < 2 {
+		return nil
+	}
+	return l.debug
 }
 
 func (l logger) debug(format string, args ...any) {

@@ -15,6 +15,7 @@ package relay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -68,6 +69,15 @@ type Options struct {
 	// such a failure ends the relay with an error. Draining keeps the
 	// kernel from resetting a peer that is still reading our reply.
 	DrainOnOutputGone bool
+
+	// Debugf, if set, is told of each end-of-stream event (-vv).
+	Debugf func(format string, args ...any)
+}
+
+func (o *Options) debugf(format string, args ...any) {
+	if o.Debugf != nil {
+		o.Debugf(format, args...)
+	}
 }
 
 // Stats counts the bytes relayed: Sent to the connection, Received from it.
@@ -107,12 +117,13 @@ func Run(ctx context.Context, conn Conn, in io.Reader, out io.Writer, opt Option
 	var upDone, downDone, upStopped, downStopped bool
 	var idleTick <-chan time.Time
 	var quit <-chan time.Time
-	var firstErr error
+	var firstErr, lost error
 	for !upDone || !downDone {
 		select {
 		case r := <-upc:
 			upDone = true
 			st.Sent = r.n
+			opt.debugf("local input ended after %d bytes (%v); %s", r.n, errOrEOF(r.err), map[bool]string{true: "write side kept open", false: "write side shut down"}[opt.NoShutdown])
 			switch {
 			case r.err == nil:
 				if opt.Quit && !downDone {
@@ -122,8 +133,10 @@ func Run(ctx context.Context, conn Conn, in io.Reader, out io.Writer, opt Option
 				}
 			case upStopped && errors.Is(r.err, os.ErrDeadlineExceeded):
 			case isPeerGone(r.err):
-				// The peer closed while we were still sending: the down
-				// pump sees its EOF (an orderly end) or its reset.
+				// The peer closed while we were still sending: what we
+				// could not send is lost, and the user must hear of it.
+				// The other direction still ends on its own.
+				lost = fmt.Errorf("the peer closed the connection before all input was sent: %w", r.err)
 			default:
 				firstErr = r.err
 				downStopped = stop(!downDone, conn, out)
@@ -131,6 +144,7 @@ func Run(ctx context.Context, conn Conn, in io.Reader, out io.Writer, opt Option
 		case r := <-downc:
 			downDone = true
 			st.Received = r.n
+			opt.debugf("connection's input ended after %d bytes (%v); local output closed", r.n, errOrEOF(r.err))
 			switch {
 			case r.err == nil || downStopped && errors.Is(r.err, os.ErrDeadlineExceeded):
 				if downStopped && firstErr == nil {
@@ -159,11 +173,13 @@ func Run(ctx context.Context, conn Conn, in io.Reader, out io.Writer, opt Option
 			}
 		case <-idleTick:
 			if !upStopped && tr.blockedFor() >= opt.Idle {
+				opt.debugf("local input silent for %v after the peer's EOF: done", opt.Idle)
 				upStopped = true
 				upDone = !stopReader(in)
 				idleTick = nil
 			}
 		case <-quit:
+			opt.debugf("quitting %v after the local input's EOF (-q)", opt.QuitAfter)
 			quit = nil
 			downStopped = true
 			conn.SetReadDeadline(aLongTimeAgo)
@@ -180,10 +196,20 @@ func Run(ctx context.Context, conn Conn, in io.Reader, out io.Writer, opt Option
 			return st, ctx.Err()
 		}
 	}
+	if firstErr == nil {
+		firstErr = lost
+	}
 	if upStopped || tr.n.Load() > st.Sent {
 		st.Sent = max(st.Sent, tr.n.Load())
 	}
 	return st, firstErr
+}
+
+func errOrEOF(err error) any {
+	if err == nil {
+		return "EOF"
+	}
+	return err
 }
 
 // up copies the local input to the connection and passes its EOF on.

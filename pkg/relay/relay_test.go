@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -347,4 +348,51 @@ func TestCopyPaths(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestNoGoroutineLeft: whichever way a relay ends, with streams that can be
+// interrupted (sockets, pipes) no pump is left behind.
+func TestNoGoroutineLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for i := 0; i < 10; i++ {
+		t.Run("", func(t *testing.T) {
+			TestIdleInputEndsAfterPeerEOF(t)
+			TestInteractiveEndsAtPeerEOF(t)
+			TestQuitAfterInputEOF(t)
+			TestResetIsAnError(t)
+			TestCancel(t)
+		})
+	}
+	deadline := time.Now().Add(bound)
+	for runtime.NumGoroutine() > before {
+		// Pumps unblocked by a deadline finish shortly after Run
+		// returns; there is no event to wait on, so poll.
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestPeerGoneWhileSendingIsReported: input that can no longer be sent
+// because the peer has closed is an error, not a silent loss.
+func TestPeerGoneWhileSendingIsReported(t *testing.T) {
+	conn, peer := tcpPair(t)
+	inR, inW := pipe(t)
+	_, outW := pipe(t)
+	done := goRun(context.Background(), conn.(Conn), inR, outW, Options{Idle: bound})
+	peer.Close() // unread data makes the kernel answer with a reset
+	go func() {
+		for {
+			if _, err := inW.Write(make([]byte, 64<<10)); err != nil {
+				return
+			}
+		}
+	}()
+	r := await(t, done)
+	if r.err == nil {
+		t.Fatal("Run returned nil although input was lost")
+	}
+	inR.Close()
 }
