@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -142,9 +143,13 @@ func cause(err error, timeout time.Duration) error {
 
 // Reason strips a *net.OpError and *os.SyscallError down to the cause
 // ("connection refused"), for messages that name the address themselves.
+// Context that wraps the OpError ("the peer closed ...: ") is kept.
 func Reason(err error) error {
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Err != nil {
+		if prefix, ok := strings.CutSuffix(err.Error(), ": "+oe.Error()); ok {
+			return fmt.Errorf("%s: %w", prefix, Reason(oe))
+		}
 		var se interface{ Unwrap() error }
 		if errors.As(oe.Err, &se) && se.Unwrap() != nil {
 			return se.Unwrap()

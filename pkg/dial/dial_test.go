@@ -3,6 +3,7 @@ package dial
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"syscall"
@@ -58,5 +59,17 @@ func TestUnix(t *testing.T) {
 	_, err := Dial(context.Background(), Options{Unix: t.TempDir() + "/none"})
 	if !errors.Is(err, syscall.ENOENT) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReason(t *testing.T) {
+	_, err := net.Dial("tcp", "127.0.0.1:1")
+	if got := Reason(err).Error(); got != "connection refused" {
+		t.Errorf("Reason(%v) = %q", err, got)
+	}
+	wrapped := fmt.Errorf("the peer closed: %w", err)
+	r := Reason(wrapped)
+	if r.Error() != "the peer closed: connection refused" || !errors.Is(r, syscall.ECONNREFUSED) {
+		t.Errorf("Reason(%v) = %q", wrapped, r)
 	}
 }

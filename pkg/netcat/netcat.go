@@ -5,6 +5,7 @@ package netcat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -101,7 +102,21 @@ func (r *runner) connect(ctx context.Context) error {
 }
 
 // serve relays one connection, through a child when cfg.Exec is set.
+// Network errors are said in terms of the peer.
 func (r *runner) serve(ctx context.Context, conn net.Conn, io stdio) (relay.Stats, error) {
+	st, err := r.relay(ctx, conn, io)
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		peer := conn.RemoteAddr().String()
+		if r.cfg.Unix != "" {
+			peer = r.cfg.Unix
+		}
+		err = fmt.Errorf("connection with %s: %w", peer, dial.Reason(err))
+	}
+	return st, err
+}
+
+func (r *runner) relay(ctx context.Context, conn net.Conn, io stdio) (relay.Stats, error) {
 	if r.cfg.Exec == nil {
 		opt := relay.Options{
 			NoShutdown:  r.cfg.NoShutdown,
