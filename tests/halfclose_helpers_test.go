@@ -14,7 +14,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -264,33 +263,16 @@ func hcPipe(t *testing.T) (r, w *os.File) {
 // through the test process.
 func hcStart(t *testing.T, stdin, stdout *os.File, name string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
-	p.cmd = exec.Command(name, args...)
+	// A nil *os.File must not become a non-nil io.Reader.
+	var in io.Reader
+	var out io.Writer
 	if stdin != nil {
-		p.cmd.Stdin = stdin
+		in = stdin
 	}
-	p.cmd.Stdout = p.stdout
 	if stdout != nil {
-		p.cmd.Stdout = stdout
+		out = stdout
 	}
-	p.cmd.Stderr = p.stderr
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			<-p.done
-		}
-	})
-	return p
+	return startIO(t, in, out, name, args...)
 }
 
 // hcGcat starts the binary under test with hcStart.

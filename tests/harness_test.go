@@ -9,7 +9,6 @@ package tests
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -123,10 +122,21 @@ func (b *syncBuffer) Bytes() []byte {
 // The process is killed at the end of the test if still running.
 func start(t *testing.T, stdin io.Reader, name string, args ...string) *proc {
 	t.Helper()
+	return startIO(t, stdin, nil, name, args...)
+}
+
+// startIO is start with a stdout of the caller's (nil: collected in
+// p.stdout). Files are handed to the child as they are, so big payloads never
+// pass through the test process.
+func startIO(t *testing.T, stdin io.Reader, stdout io.Writer, name string, args ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
 	p.cmd = exec.Command(name, args...)
 	p.cmd.Stdin = stdin
 	p.cmd.Stdout = p.stdout
+	if stdout != nil {
+		p.cmd.Stdout = stdout
+	}
 	p.cmd.Stderr = p.stderr
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
@@ -217,11 +227,4 @@ func scanLines(b []byte) []string {
 		out = append(out, s.Text())
 	}
 	return out
-}
-
-// withTimeout returns a context bounded by bound, cancelled at cleanup.
-func withTimeout(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), bound)
-	t.Cleanup(cancel)
-	return ctx
 }
