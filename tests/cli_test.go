@@ -1,0 +1,111 @@
+package tests
+
+import (
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCLIErrors: every failure is one "gcat: " line (plus a hint), with
+// exit status 1 for runtime failures and 2 for usage errors, never a trace.
+func TestCLIErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, busyPort := hostPort(t, busy.Addr().String())
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	_, freePort := hostPort(t, free.Addr().String())
+	free.Close() // nothing listens there now
+
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"127.0.0.1", freePort}, 1, "gcat: connect to 127.0.0.1:" + freePort + ": connection refused"},
+		{[]string{"no-such-host.invalid", "80"}, 1, "gcat: cannot resolve no-such-host.invalid"},
+		{[]string{"-l", "127.0.0.1", busyPort}, 1, "gcat: listen on 127.0.0.1:" + busyPort + ": address already in use"},
+		{[]string{"-U", filepath.Join(t.TempDir(), "none")}, 1, "no such file or directory"},
+		{[]string{"-Z"}, 2, "gcat: invalid option -- 'Z'"},
+		{[]string{"--bogus"}, 2, "gcat: unrecognized option '--bogus'"},
+		{[]string{"127.0.0.1", "-w"}, 2, "gcat: option requires an argument -- 'w'"},
+		{[]string{"127.0.0.1", "http"}, 2, `gcat: invalid port number "http"`},
+		{[]string{"127.0.0.1", "70000"}, 2, `gcat: invalid port number "70000"`},
+		{[]string{"-l", "-s", "127.0.0.1"}, 2, "gcat: -l and -s are incompatible"},
+		{[]string{"-e", "/bin/cat", "-c", "cat", "127.0.0.1"}, 2, "gcat: only one of --exec and --sh-exec"},
+		{[]string{"-e", "/no/such/program", "127.0.0.1"}, 2, "gcat: --exec: /no/such/program: no such file or directory"},
+		{[]string{"a", "1", "2"}, 2, "gcat: too many operands"},
+		{[]string{}, 2, "gcat: you must specify a host to connect to"},
+		{[]string{"--ssl", "127.0.0.1"}, 2, "gcat: --ssl is not supported yet"},
+		{[]string{"-u", "127.0.0.1"}, 2, "gcat: -u is not supported yet"},
+		{[]string{"-n", "localhost", "80"}, 1, "host names are not allowed with -n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			p := gcat(t, nil, tt.args...)
+			code := p.wait()
+			stderr := p.stderr.String()
+			if code != tt.code || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.want)
+			}
+			lines := scanLines([]byte(stderr))
+			if !strings.HasPrefix(lines[0], "gcat: ") || len(lines) > 2 || strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+				t.Fatalf("stderr is not one gcat line plus a hint: %q", stderr)
+			}
+			if tt.code == 2 && (len(lines) != 2 || !strings.Contains(lines[1], "-h")) {
+				t.Fatalf("usage error without a hint to -h: %q", stderr)
+			}
+		})
+	}
+}
+
+// TestCLIPermutedArguments: ncat's getopt reorders options and operands;
+// these command lines from the issue must all listen and serve.
+func TestCLIPermutedArguments(t *testing.T) {
+	for _, args := range [][]string{
+		{"-l", "127.0.0.1", "-v", "0"},
+		{"-lv", "127.0.0.1", "0"},
+		{"127.0.0.1", "-vl", "0"},
+		{"-lvnp", "0", "127.0.0.1"},
+		{"-vp0", "-l", "127.0.0.1"},
+		{"--listen", "--verbose", "127.0.0.1", "--source-port=0"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			srv := gcat(t, strings.NewReader("pong"), args...)
+			host, port := hostPort(t, srv.listenAddr())
+			cli := gcat(t, strings.NewReader("ping"), "-v", host, port, "-w5")
+			cli.mustSucceed()
+			srv.mustSucceed()
+			if srv.stdout.String() != "ping" || cli.stdout.String() != "pong" {
+				t.Fatalf("server got %q, client got %q", srv.stdout.String(), cli.stdout.String())
+			}
+		})
+	}
+}
+
+// TestCLIHelpVersion: -h and --version print to stdout and exit 0; -v is
+// verbose, not version.
+func TestCLIHelpVersion(t *testing.T) {
+	h := gcat(t, nil, "-h")
+	h.mustSucceed()
+	if !strings.Contains(h.stdout.String(), "--keep-open") {
+		t.Fatalf("help: %q", h.stdout.String())
+	}
+	v := gcat(t, nil, "--version")
+	v.mustSucceed()
+	if !strings.HasPrefix(v.stdout.String(), "gcat version ") {
+		t.Fatalf("version: %q", v.stdout.String())
+	}
+}
+
+// TestCLIDoubleDash: after "--" everything is an operand, so "-v" there is
+// a third operand (a usage error), not verbose.
+func TestCLIDoubleDash(t *testing.T) {
+	p := gcat(t, nil, "-l", "--", "127.0.0.1", "0", "-v")
+	if code := p.wait(); code != 2 || !strings.Contains(p.stderr.String(), "too many operands") {
+		t.Fatalf("exit %d: %s", code, p.stderr.String())
+	}
+}
