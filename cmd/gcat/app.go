@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	gexec "github.com/gcat-dev/gcat/pkg/exec"
+	"github.com/gcat-dev/gcat/pkg/netcat"
+	"github.com/gcat-dev/gcat/pkg/timespec"
+)
+
+// defaultPort is ncat's port when none is given.
+const defaultPort = 31337
+
+// run parses args and runs gcat.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parse(args, stdout, stderr)
+	if cfg == nil || err != nil { // an error, or --help / --version done
+		return err
+	}
+	return netcat.Run(ctx, *cfg)
+}
+
+// parse turns a command line into a Config. It returns a nil Config when
+// the command line was fully handled (--help, --version).
+func parse(args []string, stdout, stderr io.Writer) (*netcat.Config, error) {
+	norm, err := normalize(args)
+	if err != nil {
+		return nil, err
+	}
+	var cfg *netcat.Config
+	app := newApp(stdout, stderr, func(c *cli.Context) error {
+		conf, err := configFrom(c)
+		cfg = conf
+		return err
+	})
+	if err := app.Run(append([]string{"gcat"}, norm...)); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func init() {
+	// urfave/cli answers its own -h/--help even with HideHelp set, and its
+	// default version flag claims -v (ncat's verbose). gcat's option table
+	// defines both itself.
+	cli.HelpFlag = nil
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Hidden: true}
+}
+
+// newApp builds the urfave/cli application from the option table. Its own
+// help and version flags are disabled: the default version flag claims -v,
+// and the help text is ncat's layout.
+func newApp(stdout, stderr io.Writer, action cli.ActionFunc) *cli.App {
+	var flags []cli.Flag
+	for _, o := range options {
+		if o.arg {
+			flags = append(flags, &cli.StringFlag{Name: o.name()})
+		} else {
+			flags = append(flags, &cli.BoolFlag{Name: o.name()})
+		}
+	}
+	return &cli.App{
+		Name:            "gcat",
+		Flags:           flags,
+		HideHelp:        true,
+		HideHelpCommand: true,
+		HideVersion:     true,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		Action: func(c *cli.Context) error {
+			switch {
+			case c.Bool("help"):
+				fmt.Fprint(stdout, helpText)
+				return nil
+			case c.Bool("version"):
+				fmt.Fprintf(stdout, "gcat version %s\n", netcat.Version)
+				return nil
+			}
+			return action(c)
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return &usageError{err.Error()}
+		},
+	}
+}
+
+// configFrom turns parsed flags and operands into a netcat.Config, applying
+// ncat's defaults and refusing ncat's incompatible combinations.
+func configFrom(c *cli.Context) (*netcat.Config, error) {
+	for _, o := range options {
+		if o.later != "" && c.IsSet(o.name()) {
+			return nil, usagef("%s is not supported yet (planned with %s)", display(o), o.later)
+		}
+	}
+	cfg := &netcat.Config{
+		Listen:     c.Bool("listen"),
+		KeepOpen:   c.Bool("keep-open"),
+		NoDNS:      c.Bool("nodns"),
+		NoShutdown: c.Bool("no-shutdown"),
+		Verbose:    c.Count("verbose"),
+		Source:     c.String("source"),
+	}
+	switch {
+	case c.Bool("ipv4") && c.Bool("ipv6"):
+		return nil, usagef("-4 and -6 are incompatible")
+	case c.Bool("ipv4"):
+		cfg.Family = 4
+	case c.Bool("ipv6"):
+		cfg.Family = 6
+	}
+	if err := execFrom(c, cfg); err != nil {
+		return nil, err
+	}
+	if err := timesFrom(c, cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Listen && cfg.Source != "" {
+		return nil, usagef("-l and -s are incompatible; give the address to listen on as an operand")
+	}
+	if err := targetFrom(c, cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func execFrom(c *cli.Context, cfg *netcat.Config) error {
+	switch {
+	case c.IsSet("exec") && c.IsSet("sh-exec"):
+		return usagef("only one of --exec and --sh-exec may be given")
+	case c.IsSet("exec"):
+		cfg.Exec = gexec.Split(c.String("exec"))
+	case c.IsSet("sh-exec"):
+		cfg.Exec = []string{"/bin/sh", "-c", c.String("sh-exec")}
+	default:
+		return nil
+	}
+	if _, err := gexec.Resolve(cfg.Exec); err != nil {
+		return usagef("--exec: %v", err)
+	}
+	return nil
+}
+
+func timesFrom(c *cli.Context, cfg *netcat.Config) error {
+	if c.IsSet("wait") {
+		d, err := timespec.Parse(c.String("wait"))
+		if err != nil || d <= 0 {
+			return usagef("invalid -w timeout %q (must be greater than 0)", c.String("wait"))
+		}
+		cfg.ConnectTimeout = d
+	}
+	if c.IsSet("q") {
+		d, err := timespec.Parse(c.String("q"))
+		if err != nil {
+			return usagef("invalid -q time %q", c.String("q"))
+		}
+		cfg.Quit, cfg.QuitAfter = d >= 0, d // negative: wait forever, as without -q
+	}
+	if c.IsSet("linger") {
+		d, err := timespec.Parse(c.String("linger"))
+		if err != nil {
+			return usagef("invalid --linger time %q", c.String("linger"))
+		}
+		cfg.Idle = d
+		if d == 0 {
+			cfg.Idle = time.Nanosecond // zero would mean the default
+		}
+	}
+	return nil
+}
+
+// targetFrom reads the operands: [host] [port] in TCP modes, a path with -U.
+func targetFrom(c *cli.Context, cfg *netcat.Config) error {
+	args := c.Args().Slice()
+	if c.Bool("unixsock") {
+		switch {
+		case len(args) != 1:
+			return usagef("-U needs exactly one socket path")
+		case c.IsSet("source-port"):
+			return usagef("-p cannot be used with -U")
+		}
+		cfg.Unix = args[0]
+		return nil
+	}
+	port, portSet := defaultPort, false
+	if c.IsSet("source-port") {
+		p, err := parsePort(c.String("source-port"))
+		if err != nil {
+			return err
+		}
+		if cfg.Listen {
+			port, portSet = p, true
+		} else {
+			cfg.SourcePort = p
+		}
+	}
+	if len(args) > 2 {
+		return usagef("too many operands: %q", args[2:])
+	}
+	if cfg.Listen && len(args) == 1 {
+		if p, err := strconv.Atoi(args[0]); err == nil && p >= 0 {
+			args = []string{"", args[0]} // "gcat -l 9999": a port, not a host
+		}
+	}
+	if len(args) == 2 {
+		if portSet {
+			return usagef("got more than one port specification")
+		}
+		p, err := parsePort(args[1])
+		if err != nil {
+			return err
+		}
+		port = p
+	}
+	if len(args) > 0 {
+		cfg.Host = args[0]
+	}
+	if !cfg.Listen && cfg.Host == "" {
+		return usagef("you must specify a host to connect to")
+	}
+	if !cfg.Listen && port == 0 {
+		return usagef("invalid port number 0")
+	}
+	cfg.Port = port
+	return nil
+}
+
+func parsePort(s string) (int, error) {
+	p, err := strconv.Atoi(s)
+	if err != nil || p < 0 || p > 65535 {
+		return 0, usagef("invalid port number %q", s)
+	}
+	return p, nil
+}
+
+func display(o option) string {
+	if o.short != 0 {
+		return "-" + string(o.short)
+	}
+	return "--" + o.long
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gcat-dev/gcat/pkg/netcat"
+)
+
+func TestConfigFrom(t *testing.T) {
+	tests := []struct {
+		args string
+		want netcat.Config
+	}{
+		{"-l", netcat.Config{Listen: true, Port: 31337}},
+		{"9999 -l", netcat.Config{Listen: true, Port: 9999}},
+		{"-lp 9999", netcat.Config{Listen: true, Port: 9999}},
+		{"-l 127.0.0.1", netcat.Config{Listen: true, Host: "127.0.0.1", Port: 31337}},
+		{"-l ::1 0", netcat.Config{Listen: true, Host: "::1", Port: 0}},
+		{"-l 127.0.0.1 -p 80", netcat.Config{Listen: true, Host: "127.0.0.1", Port: 80}},
+		{"host", netcat.Config{Host: "host", Port: 31337}},
+		{"host 80 -p 5000 -s 127.0.0.2", netcat.Config{Host: "host", Port: 80, SourcePort: 5000, Source: "127.0.0.2"}},
+		{"-w5 host 80", netcat.Config{Host: "host", Port: 80, ConnectTimeout: 5 * time.Second}},
+		{"-w 500ms host 80", netcat.Config{Host: "host", Port: 80, ConnectTimeout: 500 * time.Millisecond}},
+		{"-vv -4 -n host 80", netcat.Config{Host: "host", Port: 80, Verbose: 2, Family: 4, NoDNS: true}},
+		{"-6 host 80", netcat.Config{Host: "host", Port: 80, Family: 6}},
+		{"-q 2 host 80", netcat.Config{Host: "host", Port: 80, Quit: true, QuitAfter: 2 * time.Second}},
+		{"-q 0 host 80", netcat.Config{Host: "host", Port: 80, Quit: true}},
+		{"-q -1 host 80", netcat.Config{Host: "host", Port: 80, QuitAfter: -time.Second}},
+		{"--linger 1s host 80", netcat.Config{Host: "host", Port: 80, Idle: time.Second}},
+		{"--no-shutdown -k host 80", netcat.Config{Host: "host", Port: 80, NoShutdown: true, KeepOpen: true}},
+		{"-lU /tmp/s", netcat.Config{Listen: true, Unix: "/tmp/s"}},
+		{"-U /tmp/s", netcat.Config{Unix: "/tmp/s"}},
+		{"-lk -e /bin/cat 8000", netcat.Config{Listen: true, KeepOpen: true, Port: 8000, Exec: []string{"/bin/cat"}}},
+		{"-l -c tr 8000", netcat.Config{Listen: true, Port: 8000, Exec: []string{"/bin/sh", "-c", "tr"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			cfg, err := parse(strings.Fields(tt.args), io.Discard, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := *cfg
+			if strings.Join(got.Exec, "\x00") != strings.Join(tt.want.Exec, "\x00") {
+				t.Fatalf("Exec = %q, want %q", got.Exec, tt.want.Exec)
+			}
+			got.Exec, tt.want.Exec = nil, nil
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("config = %+v\nwant     %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct{ args, want string }{
+		{"", "you must specify a host to connect to"},
+		{"-l -s 127.0.0.1", "-l and -s are incompatible"},
+		{"-e /bin/cat -c cat host", "only one of --exec and --sh-exec may be given"},
+		{"-e /no/such/program host", "--exec: "},
+		{"-e '' host", "--exec: "},
+		{"host 99999", `invalid port number "99999"`},
+		{"host http", `invalid port number "http"`},
+		{"host 0", "invalid port number 0"},
+		{"-l -p 80 127.0.0.1 81", "got more than one port specification"},
+		{"a b c", "too many operands"},
+		{"-4 -6 host", "-4 and -6 are incompatible"},
+		{"-w 0 host", "invalid -w timeout"},
+		{"-w x host", "invalid -w timeout"},
+		{"-q soon host", "invalid -q time"},
+		{"-U", "-U needs exactly one socket path"},
+		{"-U -p 5 /tmp/s", "-p cannot be used with -U"},
+		{"--ssl host", "--ssl is not supported yet"},
+		{"-u host", "-u is not supported yet"},
+		{"--sctp host", "--sctp is not supported yet"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			args := strings.Fields(tt.args)
+			for i, a := range args {
+				if a == "''" {
+					args[i] = ""
+				}
+			}
+			_, err := parse(args, io.Discard, io.Discard)
+			var ue *usageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("parse(%q) = %v, want usage error containing %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"--version"}, {"-v", "--version"}} {
+		var out strings.Builder
+		cfg, err := parse(args, &out, io.Discard)
+		if err != nil || cfg != nil || out.Len() == 0 {
+			t.Errorf("parse(%q) = %v, %v, output %q", args, cfg, err, out.String())
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package main
+
+// option is one of ncat's command-line options. The table drives both the
+// argv normaliser (which needs to know which options take a value) and the
+// urfave/cli flag set, so the two cannot disagree.
+type option struct {
+	long  string // canonical name, used for urfave/cli; "" if short-only
+	short byte   // 0 if long-only
+	arg   bool   // takes a value
+	// later names the issue that will implement an option gcat recognises
+	// but does not support yet; it is refused with a clear message.
+	later string
+	alias string // another long name for the same option
+}
+
+// name is the option's canonical name: its long name, or its letter.
+func (o option) name() string {
+	if o.long != "" {
+		return o.long
+	}
+	return string(o.short)
+}
+
+const (
+	laterUDP   = "UDP and the remaining I/O options"
+	laterTLS   = "TLS"
+	laterProxy = "proxies"
+	laterMany  = "broker and access control"
+)
+
+// options is ncat 7.99's option set plus gcat's own (--linger).
+var options = []option{
+	{long: "ipv4", short: '4'},
+	{long: "ipv6", short: '6'},
+	{long: "unixsock", short: 'U'},
+	{long: "listen", short: 'l'},
+	{long: "keep-open", short: 'k'},
+	{long: "exec", short: 'e', arg: true},
+	{long: "sh-exec", short: 'c', arg: true},
+	{long: "nodns", short: 'n'},
+	{long: "source", short: 's', arg: true},
+	{long: "source-port", short: 'p', arg: true},
+	{long: "wait", short: 'w', arg: true},
+	{long: "verbose", short: 'v'},
+	{long: "no-shutdown"},
+	{short: 'q', arg: true},
+	{long: "linger", arg: true},
+	{long: "help", short: 'h'},
+	{long: "version"},
+
+	{long: "udp", short: 'u', later: laterUDP},
+	{long: "sctp", later: laterUDP},
+	{long: "vsock", later: laterUDP},
+	{long: "crlf", short: 'C', later: laterUDP},
+	{long: "lua-exec", arg: true, later: laterUDP},
+	{short: 'g', arg: true, later: laterUDP},
+	{short: 'G', arg: true, later: laterUDP},
+	{long: "max-conns", short: 'm', arg: true, later: laterMany},
+	{long: "delay", short: 'd', arg: true, later: laterUDP},
+	{long: "output", short: 'o', arg: true, later: laterUDP},
+	{long: "hex-dump", short: 'x', arg: true, later: laterUDP},
+	{long: "idle-timeout", short: 'i', arg: true, later: laterUDP},
+	{long: "telnet", short: 't', later: laterUDP},
+	{short: 'z', later: laterUDP},
+	{long: "append-output", later: laterUDP},
+	{long: "send-only", later: laterUDP},
+	{long: "recv-only", later: laterUDP},
+	{long: "allow", arg: true, later: laterMany},
+	{long: "allowfile", arg: true, later: laterMany},
+	{long: "deny", arg: true, later: laterMany},
+	{long: "denyfile", arg: true, later: laterMany},
+	{long: "broker", later: laterMany},
+	{long: "chat", alias: "talk", later: laterMany},
+	{long: "proxy", arg: true, later: laterProxy},
+	{long: "proxy-type", arg: true, later: laterProxy},
+	{long: "proxy-auth", arg: true, later: laterProxy},
+	{long: "proxy-dns", arg: true, later: laterProxy},
+	{long: "ssl", later: laterTLS},
+	{long: "ssl-cert", arg: true, later: laterTLS},
+	{long: "ssl-key", arg: true, later: laterTLS},
+	{long: "ssl-verify", later: laterTLS},
+	{long: "ssl-trustfile", arg: true, later: laterTLS},
+	{long: "ssl-ciphers", arg: true, later: laterTLS},
+	{long: "ssl-servername", arg: true, later: laterTLS},
+	{long: "ssl-alpn", arg: true, later: laterTLS},
+}
