@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 )
 
 // copyStream copies src to dst until EOF, choosing the kernel's zero-copy
@@ -35,8 +36,18 @@ func copyStream(dst io.Writer, src io.Reader) (int64, error) {
 			return io.Copy(dst, src)
 		}
 	}
-	return io.CopyBuffer(writerOnly{dst}, readerOnly{src}, make([]byte, bufSize))
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	return io.CopyBuffer(writerOnly{dst}, readerOnly{src}, *buf)
 }
+
+// bufPool recycles copy buffers: a -lk server makes two copies per
+// connection, and fresh 256 KiB buffers each time would be most of its
+// garbage.
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, bufSize)
+	return &b
+}}
 
 func isStream(u *net.UnixConn) bool {
 	a := u.LocalAddr()
