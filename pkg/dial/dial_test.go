@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestRefused(t *testing.T) {
@@ -72,4 +73,36 @@ func TestReason(t *testing.T) {
 	if r.Error() != "the peer closed: connection refused" || !errors.Is(r, syscall.ECONNREFUSED) {
 		t.Errorf("Reason(%v) = %q", wrapped, r)
 	}
+}
+
+// TestTimeout: -w bounds the connect. A loopback listener with a backlog of
+// 0 that never accepts drops further SYNs once its queue is full, so a
+// connect to it hangs until the timeout.
+func TestTimeout(t *testing.T) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := syscall.Getsockname(fd)
+	port := sa.(*syscall.SockaddrInet4).Port
+	o := Options{Host: "127.0.0.1", Port: port, Timeout: 300 * time.Millisecond}
+	for i := 0; i < 16; i++ { // fill the accept queue
+		c, err := Dial(context.Background(), o)
+		if err != nil {
+			want := "connect to 127.0.0.1:" + strconv.Itoa(port) + ": timed out after 300ms"
+			if err.Error() != want {
+				t.Fatalf("err = %q, want %q", err, want)
+			}
+			return
+		}
+		defer c.Close()
+	}
+	t.Skip("the kernel accepted every connection: no way to make a connect hang here")
 }
