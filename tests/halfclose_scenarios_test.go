@@ -89,28 +89,28 @@ var hcReplyAndClose = []struct {
 // open) or a terminal nobody types on. The client must print the reply and
 // exit 0 by itself instead of hanging in CLOSE_WAIT.
 func TestHalfClosePeerClosedStdinIdle(t *testing.T) {
-	for _, s := range hcReplyAndClose {
-		t.Run("server="+s.name+"/stdin=pipe", func(t *testing.T) {
-			_, host, port, check := s.start(t)
-			r, w := hcPipe(t)
-			cli := hcGcat(t, r, nil, host, port)
-			cli.mustSucceed()
-			if got := cli.stdout.String(); got != "reply\n" {
-				t.Errorf("client's stdout: %q", got)
-			}
-			check()
-			w.Close()
-		})
-		t.Run("server="+s.name+"/stdin=terminal", func(t *testing.T) {
-			_, host, port, check := s.start(t)
+	stdins := map[string]func(t *testing.T) *os.File{
+		"pipe": func(t *testing.T) *os.File {
+			r, _ := hcPipe(t) // the write end stays open, idle, until cleanup
+			return r
+		},
+		"terminal": func(t *testing.T) *os.File {
 			_, tty := hcOpenPTY(t)
-			cli := hcGcat(t, tty, nil, host, port)
-			cli.mustSucceed()
-			if got := cli.stdout.String(); got != "reply\n" {
-				t.Errorf("client's stdout: %q", got)
-			}
-			check()
-		})
+			return tty
+		},
+	}
+	for _, s := range hcReplyAndClose {
+		for kind, stdin := range stdins {
+			t.Run("server="+s.name+"/stdin="+kind, func(t *testing.T) {
+				_, host, port, check := s.start(t)
+				cli := hcGcat(t, stdin(t), nil, host, port)
+				cli.mustSucceed()
+				if got := cli.stdout.String(); got != "reply\n" {
+					t.Errorf("client's stdout: %q", got)
+				}
+				check()
+			})
+		}
 	}
 }
 
