@@ -1,13 +1,16 @@
 // Command benchtool is the client side of scripts/bench: the measurements
-// that need a client doing two things at once or many things in a row.
+// that need a client doing two things at once, many things in a row, or
+// precise timing.
 //
-//	benchtool echo  ADDR BYTES   send BYTES and read the echo concurrently; sha256 check
-//	benchtool conns ADDR N WANT  N sequential connections, each must read WANT then EOF
-//	benchtool rtt   ADDR N       N 64-byte round trips on one connection
-//	benchtool wait  ADDR         wait (bounded) until ADDR accepts a connection
+//	benchtool echo  ADDR BYTES      send BYTES and read the echo concurrently; sha256 check
+//	benchtool conns ADDR N WANT     N sequential connections, each must read WANT\n then EOF
+//	benchtool rtt   ADDR N          N 64-byte round trips on one connection (median)
+//	benchtool start N CMD [ARG...]  run CMD N times (output discarded), median wall time
 //
-// Each prints one line: a figure, or "FAIL reason". Every wait is bounded by
-// -timeout, so a deadlocked server is reported, not waited on forever.
+// Each prints one line: a figure, or "FAIL reason" (exit status 1). Every
+// wait is bounded by -timeout, and echo gives up when nothing has come back
+// for -stall, so a deadlocked server is reported ("deadlock"), not waited on
+// forever.
 package main
 
 import (
@@ -19,18 +22,22 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"sort"
 	"strconv"
 	"time"
 )
 
-var timeout = flag.Duration("timeout", 120*time.Second, "bound on the whole measurement")
+var (
+	timeout = flag.Duration("timeout", 120*time.Second, "bound on the whole measurement")
+	stall   = flag.Duration("stall", 10*time.Second, "echo: give up when nothing arrives for this long")
+)
 
 func main() {
 	flag.Parse()
 	args := flag.Args()
 	if len(args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool echo|conns|rtt|wait ADDR [N] [WANT]")
+		fmt.Fprintln(os.Stderr, "usage: benchtool echo|conns|rtt|start ...")
 		os.Exit(2)
 	}
 	deadline := time.Now().Add(*timeout)
@@ -43,8 +50,10 @@ func main() {
 		out, err = conns(args[1], int(num(args, 2)), args[3], deadline)
 	case "rtt":
 		out, err = rtt(args[1], int(num(args, 2)), deadline)
-	case "wait":
-		err = wait(args[1], deadline)
+	case "start":
+		out, err = start(int(num(args, 1)), args[2:], deadline)
+	default:
+		err = errors.New("unknown mode " + args[0])
 	}
 	if err != nil {
 		fmt.Println("FAIL", err)
@@ -54,6 +63,10 @@ func main() {
 }
 
 func num(args []string, i int) int64 {
+	if i >= len(args) {
+		fmt.Fprintln(os.Stderr, "missing argument")
+		os.Exit(2)
+	}
 	n, err := strconv.ParseInt(args[i], 10, 64)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bad number", args[i])
@@ -62,51 +75,92 @@ func num(args []string, i int) int64 {
 	return n
 }
 
-// pattern is a deterministic, incompressible-enough stream.
+// pattern is a deterministic pseudo-random stream (an LCG, 8 bytes a step).
 type pattern struct{ x uint64 }
 
 func (p *pattern) Read(b []byte) (int, error) {
 	for i := range b {
-		p.x = p.x*6364136223846793005 + 1442695040888963407
-		b[i] = byte(p.x >> 56)
+		if i%8 == 0 {
+			p.x = p.x*6364136223846793005 + 1442695040888963407
+		}
+		b[i] = byte(p.x >> (56 - 8*(i%8)))
 	}
 	return len(b), nil
 }
 
+// echo sends size bytes and reads them back at the same time: a server that
+// stops reading its socket while its child's output backs up (ncat 7.93's
+// -e) shows up as a stall.
 func echo(addr string, size int64, deadline time.Time) (string, error) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
-	c.SetDeadline(deadline)
-	start := time.Now()
+	c.SetWriteDeadline(deadline)
+	// Generate the payload up front so the figure is the server's, not the
+	// generator's.
+	const chunk = 1 << 20
+	block := make([]byte, 64<<20)
+	(&pattern{1}).Read(block)
 	sent := make(chan []byte, 1)
+	start := time.Now()
 	go func() {
 		h := sha256.New()
-		io.Copy(io.MultiWriter(c, h), io.LimitReader(&pattern{1}, size))
+		for left := size; left > 0; {
+			n := min(left, int64(len(block)))
+			c.Write(block[:n])
+			h.Write(block[:n])
+			left -= n
+		}
 		c.(*net.TCPConn).CloseWrite()
 		sent <- h.Sum(nil)
 	}()
 	h := sha256.New()
-	n, err := io.Copy(h, c)
-	if err != nil {
-		return "", fmt.Errorf("after %d bytes: deadlock or error: %w", n, err)
+	buf := make([]byte, chunk)
+	var got int64
+	for {
+		d := time.Now().Add(*stall)
+		if d.After(deadline) {
+			d = deadline
+		}
+		c.SetReadDeadline(d)
+		n, err := c.Read(buf)
+		h.Write(buf[:n])
+		got += int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return "", fmt.Errorf("deadlock: nothing back for %v after %d of %d bytes", *stall, got, size)
+			}
+			return "", fmt.Errorf("after %d bytes: %w", got, err)
+		}
 	}
 	secs := time.Since(start).Seconds()
-	if n != size || !bytes.Equal(h.Sum(nil), <-sent) {
-		return "", fmt.Errorf("echo differs: %d of %d bytes", n, size)
+	if got != size {
+		return "", fmt.Errorf("echo short: %d of %d bytes", got, size)
 	}
-	return fmt.Sprintf("%.0f MB/s sha256-ok", float64(size)/secs/1e6), nil
+	select {
+	case want := <-sent:
+		if !bytes.Equal(h.Sum(nil), want) {
+			return "", errors.New("echo differs: sha256 mismatch")
+		}
+	case <-time.After(*stall):
+		return "", errors.New("sender did not finish")
+	}
+	return fmt.Sprintf("%.0f", float64(size)/secs/1e6), nil
 }
 
 func conns(addr string, n int, want string, deadline time.Time) (string, error) {
-	want = want + "\n"
+	want += "\n"
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		c, err := net.Dial("tcp", addr)
+		c, err := net.DialTimeout("tcp", addr, time.Until(deadline))
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("connection %d: %v", i, err)
 		}
 		c.SetDeadline(deadline)
 		got, err := io.ReadAll(c)
@@ -115,7 +169,7 @@ func conns(addr string, n int, want string, deadline time.Time) (string, error) 
 			return "", fmt.Errorf("connection %d: got %q, %v", i, got, err)
 		}
 	}
-	return fmt.Sprintf("%.0f conn/s", float64(n)/time.Since(start).Seconds()), nil
+	return fmt.Sprintf("%.0f", float64(n)/time.Since(start).Seconds()), nil
 }
 
 func rtt(addr string, n int, deadline time.Time) (string, error) {
@@ -139,17 +193,26 @@ func rtt(addr string, n int, deadline time.Time) (string, error) {
 		times = append(times, time.Since(t0))
 	}
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	return fmt.Sprintf("%.0f us", float64(times[n/2].Microseconds())), nil
+	return fmt.Sprintf("%.1f", float64(times[n/2].Nanoseconds())/1e3), nil
 }
 
-func wait(addr string, deadline time.Time) error {
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
+func start(n int, argv []string, deadline time.Time) (string, error) {
+	if len(argv) == 0 {
+		return "", errors.New("no command")
 	}
-	return errors.New("not listening")
+	times := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		if time.Now().After(deadline) {
+			return "", errors.New("timeout")
+		}
+		cmd := exec.Command(argv[0], argv[1:]...)
+		t0 := time.Now()
+		if err := cmd.Start(); err != nil {
+			return "", err
+		}
+		cmd.Wait() // the exit status of a usage/version print does not matter
+		times = append(times, time.Since(t0))
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	return fmt.Sprintf("%.2f", float64(times[n/2].Microseconds())/1e3), nil
 }
