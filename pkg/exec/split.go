@@ -4,6 +4,8 @@ package exec
 // cmdline_split does: words are separated by white space, a backslash makes
 // the next character literal ("\ " joins two words, "\\" is a backslash), a
 // trailing lone backslash is dropped, and quotes have no special meaning.
+// White space after an escaped character other than a backslash does not
+// end the word: it is skipped (measured against ncat 7.93).
 func Split(cmd string) []string {
 	var args []string
 	for i := 0; i < len(cmd); {
@@ -15,14 +17,26 @@ func Split(cmd string) []string {
 		}
 		var arg []byte
 		for i < len(cmd) && !isSpace(cmd[i]) {
-			if cmd[i] == '\\' {
+			if cmd[i] != '\\' {
+				arg = append(arg, cmd[i])
 				i++
-				if i == len(cmd) {
-					break
+				continue
+			}
+			i++
+			if i == len(cmd) {
+				break
+			}
+			c := cmd[i]
+			arg = append(arg, c)
+			i++
+			// ncat's quirk: white space right after an escaped
+			// character other than a backslash is skipped and the word
+			// goes on ("a\  b" is the one word "a b", "a\x y" is "axy").
+			if c != '\\' {
+				for i < len(cmd) && isSpace(cmd[i]) {
+					i++
 				}
 			}
-			arg = append(arg, cmd[i])
-			i++
 		}
 		args = append(args, string(arg))
 	}

@@ -26,6 +26,17 @@ func TestSplit(t *testing.T) {
 		{"", nil},
 		{"   ", nil},
 		{"a\vb\fc\rd", []string{"a", "b", "c", "d"}},
+		// White space after an escaped character other than a backslash
+		// is skipped and the word goes on (ncat 7.93, measured).
+		{`x\  y`, []string{"x y"}},
+		{`x\   y z`, []string{"x y", "z"}},
+		{`x\a y`, []string{"xay"}},
+		{"x\\\t y", []string{"x\ty"}},
+		{`x\ \ y z`, []string{"x  y", "z"}},
+		{`\  \\`, []string{" \\"}},
+		{`x\\ y`, []string{"x\\", "y"}},
+		{`x\\\ y`, []string{"x\\ y"}},
+		{`x\  `, []string{"x "}},
 	}
 	for _, tt := range tests {
 		if got := Split(tt.in); !reflect.DeepEqual(got, tt.want) {
@@ -34,19 +45,28 @@ func TestSplit(t *testing.T) {
 	}
 }
 
-// escape is Split's inverse: every byte backslash-escaped.
-func escape(args []string) string {
+// escape is Split's inverse: every byte backslash-escaped but a word's last
+// one when it is plain (white space after an escaped character would not end
+// the word). ok is false when a word before the last ends in white space,
+// which no command line can express.
+func escape(args []string) (s string, ok bool) {
 	var b strings.Builder
 	for i, a := range args {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		for j := 0; j < len(a); j++ {
-			b.WriteByte('\\')
+			last := j == len(a)-1
+			switch {
+			case last && isSpace(a[j]) && i < len(args)-1:
+				return "", false
+			case !last || a[j] == '\\' || isSpace(a[j]):
+				b.WriteByte('\\')
+			}
 			b.WriteByte(a[j])
 		}
 	}
-	return b.String()
+	return b.String(), true
 }
 
 func FuzzSplit(f *testing.F) {
@@ -67,8 +87,12 @@ func FuzzSplit(f *testing.F) {
 				nonEmpty = append(nonEmpty, a)
 			}
 		}
-		if back := Split(escape(nonEmpty)); !reflect.DeepEqual(back, nonEmpty) {
-			t.Fatalf("round trip %q -> %q -> %q", s, nonEmpty, back)
+		line, ok := escape(nonEmpty)
+		if !ok {
+			return
+		}
+		if back := Split(line); !reflect.DeepEqual(back, nonEmpty) {
+			t.Fatalf("round trip %q -> %q -> %q -> %q", s, nonEmpty, line, back)
 		}
 	})
 }
