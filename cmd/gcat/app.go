@@ -93,11 +93,6 @@ func newApp(stdout, stderr io.Writer, action cli.ActionFunc) *cli.App {
 // configFrom turns parsed flags and operands into a netcat.Config, applying
 // ncat's defaults and refusing ncat's incompatible combinations.
 func configFrom(c *cli.Context) (*netcat.Config, error) {
-	for _, o := range options {
-		if o.later != "" && c.IsSet(o.name()) {
-			return nil, usagef("%s is not supported yet (planned with %s)", display(o), o.later)
-		}
-	}
 	cfg := &netcat.Config{
 		Listen:     c.Bool("listen"),
 		KeepOpen:   c.Bool("keep-open"),
@@ -105,6 +100,20 @@ func configFrom(c *cli.Context) (*netcat.Config, error) {
 		NoShutdown: c.Bool("no-shutdown"),
 		Verbose:    c.Count("verbose"),
 		Source:     c.String("source"),
+		UDP:        c.Bool("udp"),
+		Vsock:      c.Bool("vsock"),
+		Zero:       c.Bool("z"),
+		SendOnly:   c.Bool("send-only"),
+		RecvOnly:   c.Bool("recv-only"),
+		CRLF:       c.Bool("crlf"),
+		Telnet:     c.Bool("telnet"),
+		Output:     c.String("output"),
+		HexDump:    c.String("hex-dump"),
+		Append:     c.Bool("append-output"),
+		Progress:   c.Bool("progress"),
+	}
+	if err := refuse(c); err != nil {
+		return nil, err
 	}
 	switch {
 	case c.Bool("ipv4") && c.Bool("ipv6"):
@@ -120,19 +129,40 @@ func configFrom(c *cli.Context) (*netcat.Config, error) {
 	if err := timesFrom(c, cfg); err != nil {
 		return nil, err
 	}
-	if cfg.Listen && cfg.Source != "" {
-		return nil, usagef("-l and -s are incompatible; give the address to listen on as an operand")
+	if err := ratesFrom(c, cfg); err != nil {
+		return nil, err
+	}
+	if err := combinations(c, cfg); err != nil {
+		return nil, err
 	}
 	if err := targetFrom(c, cfg); err != nil {
 		return nil, err
+	}
+	if cfg.Vsock {
+		if err := vsockTarget(cfg); err != nil {
+			return nil, err
+		}
 	}
 	return cfg, nil
 }
 
 func execFrom(c *cli.Context, cfg *netcat.Config) error {
+	n := 0
+	for _, name := range []string{"exec", "sh-exec", "lua-exec"} {
+		if c.IsSet(name) {
+			n++
+		}
+	}
 	switch {
-	case c.IsSet("exec") && c.IsSet("sh-exec"):
-		return usagef("only one of --exec and --sh-exec may be given")
+	case n > 1:
+		return usagef("only one of --exec, --sh-exec and --lua-exec may be given")
+	case c.IsSet("lua-exec"):
+		argv, err := luaChild(c.String("lua-exec"))
+		if err != nil {
+			return usagef("--lua-exec: %v", err)
+		}
+		cfg.Exec = argv
+		return nil
 	case c.IsSet("exec"):
 		cfg.Exec = gexec.Split(c.String("exec"))
 	case c.IsSet("sh-exec"):
@@ -160,6 +190,20 @@ func timesFrom(c *cli.Context, cfg *netcat.Config) error {
 			return usagef("invalid -q time %q", c.String("q"))
 		}
 		cfg.Quit, cfg.QuitAfter = d >= 0, d // negative: wait forever, as without -q
+	}
+	for _, t := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"idle-timeout", &cfg.IdleTimeout}, {"delay", &cfg.Delay}} {
+		if !c.IsSet(t.name) {
+			continue
+		}
+		d, err := timespec.Parse(c.String(t.name))
+		if err != nil || d <= 0 {
+			what := map[string]string{"idle-timeout": "-i timeout", "delay": "-d delay"}[t.name]
+			return usagef("invalid %s %q (must be greater than 0)", what, c.String(t.name))
+		}
+		*t.dst = d
 	}
 	if c.IsSet("linger") {
 		d, err := timespec.Parse(c.String("linger"))

@@ -5,14 +5,19 @@ const helpText = `gcat - an ncat-compatible networking multitool with loss-free 
 Usage: gcat [options] [hostname] [port]
        gcat -l [options] [address] [port]
        gcat -U [options] path
+       gcat -u [options] [hostname] [port]
 
 Options taking a time assume seconds. Append 'ms' for milliseconds,
 's' for seconds, 'm' for minutes, or 'h' for hours (e.g. 500ms).
   -4                         Use IPv4 only
   -6                         Use IPv6 only
-  -U, --unixsock             Use Unix domain (stream) sockets
+  -U, --unixsock             Use Unix domain sockets
+  -u, --udp                  Use UDP (with -U: Unix datagram sockets)
+      --vsock                Use vsock sockets (the host is a CID)
+  -C, --crlf                 Use CRLF for EOL sequence
   -c, --sh-exec <command>    Executes the given command via /bin/sh
   -e, --exec <command>       Executes the given command
+      --lua-exec <filename>  Executes the given Lua script
   -h, --help                 Display this help screen
   -p, --source-port port     Specify source port to use (with -l: the port to listen on)
   -s, --source addr          Specify source address to use (doesn't affect -l)
@@ -22,10 +27,23 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
   -n, --nodns                Do not resolve hostnames via DNS
   -v, --verbose              Set verbosity level (can be used several times)
   -w, --wait <time>          Connect timeout
+  -i, --idle-timeout <time>  Idle read/write timeout
+  -d, --delay <time>         Wait between read/writes
+  -o, --output <filename>    Dump session data to a file
+  -x, --hex-dump <filename>  Dump session data as hex to a file
+      --append-output        Append rather than clobber specified output files
+  -t, --telnet               Answer Telnet negotiations
+  -z                         Zero-I/O mode, report connection status only
+      --send-only            Only send data, ignoring received; quit on EOF
+      --recv-only            Only receive data, never send anything
   -q <time>                  After EOF on stdin, wait <time> then quit
       --no-shutdown          Do not shut down the socket's write side on EOF on stdin
       --linger <time>        After the peer's EOF, how long stdin may stay silent
                              before gcat stops reading it (default 250ms)
+      --rate <rate>          Limit throughput both ways, like pv -L (2M = 2 MiB/s)
+      --rate-in <rate>       Limit what is received
+      --rate-out <rate>      Limit what is sent
+      --progress             Show transfer progress on stderr
       --version              Display gcat's version information and exit
 
 See docs/usage.md for every option and the half-close rules.

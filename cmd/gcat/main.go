@@ -8,12 +8,18 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/gcat-dev/gcat/pkg/luaexec"
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == luaChildArg {
+		os.Exit(runLua(os.Args[2]))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sigc := make(chan os.Signal, 1)
 	// SIGPIPE is caught so that a write to a closed stdout returns EPIPE
@@ -33,4 +39,15 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	signal.Stop(sigc)
 	os.Exit(report(os.Stderr, err, caught))
+}
+
+// runLua is the --lua-exec child: it runs the script on its stdin and
+// stdout, which the parent relays to the connection. (A script's os.exit
+// ends the process with the script's status directly.)
+func runLua(path string) int {
+	if err := luaexec.Run(path); err != nil {
+		fmt.Fprintf(os.Stderr, "gcat: %v\n", err)
+		return 1
+	}
+	return 0
 }

@@ -22,13 +22,13 @@ func (o option) name() string {
 }
 
 const (
-	laterUDP   = "UDP and the remaining I/O options"
 	laterTLS   = "TLS"
 	laterProxy = "proxies"
 	laterMany  = "broker and access control"
 )
 
-// options is ncat 7.99's option set plus gcat's own (--linger).
+// options is ncat 7.99's option set plus gcat's own (--linger, --rate,
+// --rate-in, --rate-out, --progress).
 var options = []option{
 	{long: "ipv4", short: '4'},
 	{long: "ipv6", short: '6'},
@@ -45,26 +45,30 @@ var options = []option{
 	{long: "no-shutdown"},
 	{short: 'q', arg: true},
 	{long: "linger", arg: true},
+	{long: "rate", arg: true},
+	{long: "rate-in", arg: true},
+	{long: "rate-out", arg: true},
+	{long: "progress"},
 	{long: "help", short: 'h'},
 	{long: "version"},
 
-	{long: "udp", short: 'u', later: laterUDP},
-	{long: "sctp", later: laterUDP},
-	{long: "vsock", later: laterUDP},
-	{long: "crlf", short: 'C', later: laterUDP},
-	{long: "lua-exec", arg: true, later: laterUDP},
-	{short: 'g', arg: true, later: laterUDP},
-	{short: 'G', arg: true, later: laterUDP},
+	{long: "udp", short: 'u'},
+	{long: "sctp"},
+	{long: "vsock"},
+	{long: "crlf", short: 'C'},
+	{long: "lua-exec", arg: true},
+	{short: 'g', arg: true},
+	{short: 'G', arg: true},
 	{long: "max-conns", short: 'm', arg: true, later: laterMany},
-	{long: "delay", short: 'd', arg: true, later: laterUDP},
-	{long: "output", short: 'o', arg: true, later: laterUDP},
-	{long: "hex-dump", short: 'x', arg: true, later: laterUDP},
-	{long: "idle-timeout", short: 'i', arg: true, later: laterUDP},
-	{long: "telnet", short: 't', later: laterUDP},
-	{short: 'z', later: laterUDP},
-	{long: "append-output", later: laterUDP},
-	{long: "send-only", later: laterUDP},
-	{long: "recv-only", later: laterUDP},
+	{long: "delay", short: 'd', arg: true},
+	{long: "output", short: 'o', arg: true},
+	{long: "hex-dump", short: 'x', arg: true},
+	{long: "idle-timeout", short: 'i', arg: true},
+	{long: "telnet", short: 't'},
+	{short: 'z'},
+	{long: "append-output"},
+	{long: "send-only"},
+	{long: "recv-only"},
 	{long: "allow", arg: true, later: laterMany},
 	{long: "allowfile", arg: true, later: laterMany},
 	{long: "deny", arg: true, later: laterMany},

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"github.com/gcat-dev/gcat/pkg/netcat"
 )
 
 // report prints err for the user, once, and returns the exit status:
@@ -35,6 +37,10 @@ func report(w io.Writer, err error, sig os.Signal) int {
 	fmt.Fprintf(w, "gcat: %s\n", msg)
 	if h := hint(msg); h != "" {
 		fmt.Fprintf(w, "gcat: hint: %s\n", h)
+	}
+	var se *netcat.StatusError
+	if errors.As(err, &se) {
+		return se.Status
 	}
 	return 1
 }

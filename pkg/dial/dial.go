@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,10 @@ type Options struct {
 	// Timeout bounds the connect (-w). If zero, there is no timeout
 	// beyond the kernel's.
 	Timeout time.Duration
+	// UDP makes a datagram socket: UDP, or with Unix a Unix datagram
+	// socket, which is bound to Source (or a temporary path) so that the
+	// server can answer; Bound reports that path.
+	UDP bool
 }
 
 // ErrNoDNS is returned when NoDNS is set and a host name would need a lookup.
@@ -44,6 +50,9 @@ func Dial(ctx context.Context, o Options) (net.Conn, error) {
 		defer cancel()
 	}
 	var d net.Dialer
+	if o.Unix != "" && o.UDP {
+		return dialUnixgram(o)
+	}
 	if o.Unix != "" {
 		c, err := d.DialContext(ctx, "unix", o.Unix)
 		if err != nil {
@@ -51,7 +60,11 @@ func Dial(ctx context.Context, o Options) (net.Conn, error) {
 		}
 		return c, nil
 	}
-	network := Network("tcp", o.Family)
+	base := "tcp"
+	if o.UDP {
+		base = "udp"
+	}
+	network := Network(base, o.Family)
 	ips, err := Resolve(ctx, o.Host, o.Family, o.NoDNS)
 	if err != nil {
 		return nil, err
@@ -66,6 +79,9 @@ func Dial(ctx context.Context, o Options) (net.Conn, error) {
 			src = sips[0]
 		}
 		d.LocalAddr = &net.TCPAddr{IP: src, Port: o.SourcePort}
+		if o.UDP {
+			d.LocalAddr = &net.UDPAddr{IP: src, Port: o.SourcePort}
+		}
 	}
 	var lastErr error
 	for _, ip := range ips {
@@ -80,6 +96,45 @@ func Dial(ctx context.Context, o Options) (net.Conn, error) {
 		}
 	}
 	return nil, lastErr
+}
+
+// dialUnixgram connects a Unix datagram socket bound to o.Source, or to a
+// fresh path in the temporary directory: a server can only answer a
+// datagram socket that has a name. The caller removes the file (Bound).
+func dialUnixgram(o Options) (net.Conn, error) {
+	local := o.Source
+	if local == "" {
+		dir, err := os.MkdirTemp("", "gcat.")
+		if err != nil {
+			return nil, fmt.Errorf("cannot make a socket for replies: %w", err)
+		}
+		local = filepath.Join(dir, "s")
+	}
+	c, err := net.DialUnix("unixgram", &net.UnixAddr{Name: local, Net: "unixgram"}, &net.UnixAddr{Name: o.Unix, Net: "unixgram"})
+	if err != nil {
+		Unbind(local, o.Source == "")
+		return nil, fmt.Errorf("connect to %s: %w", o.Unix, Reason(err))
+	}
+	return c, nil
+}
+
+// Bound is the path a Unix datagram client bound for replies, or "".
+func Bound(c net.Conn) string {
+	if u, ok := c.(*net.UnixConn); ok {
+		if a, ok := u.LocalAddr().(*net.UnixAddr); ok && a != nil && a.Net == "unixgram" {
+			return a.Name
+		}
+	}
+	return ""
+}
+
+// Unbind removes a Unix datagram client's socket file, and the temporary
+// directory it was made in when temp is set.
+func Unbind(path string, temp bool) {
+	os.Remove(path)
+	if temp {
+		os.Remove(filepath.Dir(path))
+	}
 }
 
 // Network returns "tcp", "tcp4" or "tcp6" (or the udp forms) for a family.

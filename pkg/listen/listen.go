@@ -1,13 +1,16 @@
 // Package listen opens gcat's listening sockets: TCP on one address, or, as
 // ncat does when no address is given, on every IPv6 and IPv4 address at once
-// (two sockets, [::] and 0.0.0.0, on the same port), or a Unix stream socket.
+// (two sockets, [::] and 0.0.0.0, on the same port), or a Unix stream socket;
+// and the same for datagram sockets (UDP, Unix datagrams).
 package listen
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -46,43 +49,20 @@ type accepted struct {
 func Listen(ctx context.Context, o Options) (*Listener, error) {
 	var lc net.ListenConfig
 	var lns []net.Listener
-	switch {
-	case o.Unix != "":
+	var err error
+	if o.Unix != "" {
 		ln, err := lc.Listen(ctx, "unix", o.Unix)
 		if err != nil {
 			return nil, fmt.Errorf("listen on %s: %w", o.Unix, dial.Reason(err))
 		}
-		lns = append(lns, ln)
-	case o.Host == "" && o.Family == 0:
-		// ncat's default: [::] (IPv6 only) and 0.0.0.0 on the same port.
-		// A machine without IPv6 still gets its IPv4 socket.
-		port := o.Port
-		ln6, err6 := lc.Listen(ctx, "tcp6", net.JoinHostPort("::", strconv.Itoa(port)))
-		if err6 == nil {
-			lns = append(lns, ln6)
-			port = ln6.Addr().(*net.TCPAddr).Port
-		}
-		ln4, err := lc.Listen(ctx, "tcp4", net.JoinHostPort("0.0.0.0", strconv.Itoa(port)))
-		if err != nil {
-			closeAll(lns)
-			return nil, fmt.Errorf("listen on 0.0.0.0:%d: %w", port, dial.Reason(err))
-		}
-		lns = append(lns, ln4)
-	default:
-		host := o.Host
-		if host == "" {
-			host = map[int]string{4: "0.0.0.0", 6: "::"}[o.Family]
-		}
-		ips, err := dial.Resolve(ctx, host, o.Family, o.NoDNS)
-		if err != nil {
-			return nil, err
-		}
-		addr := net.JoinHostPort(ips[0].String(), strconv.Itoa(o.Port))
-		ln, err := lc.Listen(ctx, dial.Network("tcp", o.Family), addr)
-		if err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", addr, dial.Reason(err))
-		}
-		lns = append(lns, ln)
+		lns = []net.Listener{ln}
+	} else {
+		lns, err = bind(ctx, o, "tcp", func(network, addr string) (net.Listener, error) {
+			return lc.Listen(ctx, network, addr)
+		}, func(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port })
+	}
+	if err != nil {
+		return nil, err
 	}
 	l := &Listener{lns: lns, conns: make(chan accepted), done: make(chan struct{})}
 	for _, ln := range lns {
@@ -151,8 +131,80 @@ func (l *Listener) acceptLoop(ln net.Listener) {
 	}
 }
 
-func closeAll(lns []net.Listener) {
-	for _, ln := range lns {
-		ln.Close()
+// ListenPacket opens datagram sockets as Listen opens stream sockets: UDP on
+// one address or on [::] and 0.0.0.0 together, or a Unix datagram socket
+// whose file the returned socket's Close removes.
+func ListenPacket(ctx context.Context, o Options) ([]net.PacketConn, error) {
+	var lc net.ListenConfig
+	if o.Unix != "" {
+		pc, err := lc.ListenPacket(ctx, "unixgram", o.Unix)
+		if err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", o.Unix, dial.Reason(err))
+		}
+		return []net.PacketConn{&unlinkOnClose{pc.(*net.UnixConn), o.Unix}}, nil
+	}
+	return bind(ctx, o, "udp", func(network, addr string) (net.PacketConn, error) {
+		return lc.ListenPacket(ctx, network, addr)
+	}, func(pc net.PacketConn) int { return pc.LocalAddr().(*net.UDPAddr).Port })
+}
+
+// unlinkOnClose is a Unix datagram socket that removes its file when closed,
+// as a Unix stream listener does.
+type unlinkOnClose struct {
+	*net.UnixConn
+	path string
+}
+
+func (u *unlinkOnClose) Close() error {
+	err := u.UnixConn.Close()
+	os.Remove(u.path)
+	return err
+}
+
+// bind opens sockets of the base network ("tcp", "udp") where o says: on
+// one address, or, as ncat does when no address is given, on [::] (IPv6
+// only) and 0.0.0.0 on the same port. A machine without IPv6 still gets its
+// IPv4 socket.
+func bind[T io.Closer](ctx context.Context, o Options, base string, listen func(network, addr string) (T, error), portOf func(T) int) ([]T, error) {
+	if o.Host == "" && o.Family == 0 {
+		var socks []T
+		port := o.Port
+		s6, err6 := listen(base+"6", net.JoinHostPort("::", strconv.Itoa(port)))
+		if err6 == nil {
+			socks = append(socks, s6)
+			port = portOf(s6)
+		}
+		s4, err := listen(base+"4", net.JoinHostPort("0.0.0.0", strconv.Itoa(port)))
+		if err != nil {
+			closeAll(socks)
+			return nil, fmt.Errorf("listen on 0.0.0.0:%d: %w", port, dial.Reason(err))
+		}
+		return append(socks, s4), nil
+	}
+	host := o.Host
+	if host == "" {
+		host = map[int]string{4: "0.0.0.0", 6: "::"}[o.Family]
+	}
+	ips, err := dial.Resolve(ctx, host, o.Family, o.NoDNS)
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort(ips[0].String(), strconv.Itoa(o.Port))
+	// The network names the address's family: with plain "tcp" or "udp",
+	// Go would serve 0.0.0.0 on a dual-stack [::] socket.
+	family := 6
+	if ips[0].To4() != nil {
+		family = 4
+	}
+	s, err := listen(dial.Network(base, family), addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, dial.Reason(err))
+	}
+	return []T{s}, nil
+}
+
+func closeAll[T io.Closer](socks []T) {
+	for _, s := range socks {
+		s.Close()
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/gcat-dev/gcat/pkg/halfclose"
-	"github.com/gcat-dev/gcat/pkg/listen"
 )
 
 // hub is -lk without -e, as in ncat: what any client sends goes to stdout,
@@ -21,10 +20,10 @@ type hub struct {
 	wg      sync.WaitGroup
 }
 
-func (r *runner) listenHub(ctx context.Context, ln *listen.Listener) error {
+func (r *runner) listenHub(ctx context.Context, ln acceptor) error {
 	h := &hub{r: r, clients: map[net.Conn]bool{}}
 	io := r.stdio(true)
-	go h.broadcast(io.in)
+	go h.broadcast(r.filters.sent(io.in))
 	defer h.closeAll()
 	for {
 		c, err := r.accept(ctx, ln)
@@ -34,6 +33,7 @@ func (r *runner) listenHub(ctx context.Context, ln *listen.Listener) error {
 			}
 			return err
 		}
+		c = r.filters.received(c)
 		h.add(c)
 		h.wg.Add(1)
 		go h.serve(c, io.out)

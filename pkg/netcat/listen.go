@@ -7,15 +7,107 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gcat-dev/gcat/pkg/dgram"
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
 	"github.com/gcat-dev/gcat/pkg/listen"
+	"github.com/gcat-dev/gcat/pkg/relay"
+	"github.com/gcat-dev/gcat/pkg/vsock"
 )
+
+// vsockListener adapts a vsock listener to acceptor.
+type vsockListener struct {
+	ln *vsock.Listener
+}
+
+func listenVsock(host string, port int) (acceptor, error) {
+	cid := uint32(vsock.CIDAny)
+	if host != "" {
+		c, err := vsock.ParseCID(host)
+		if err != nil {
+			return nil, err
+		}
+		cid = c
+	}
+	ln, err := vsock.Listen(cid, uint32(port))
+	if err != nil {
+		return nil, err
+	}
+	return &vsockListener{ln: ln}, nil
+}
+
+func (v *vsockListener) Accept(ctx context.Context) (net.Conn, error) {
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		c, err := v.ln.Accept()
+		ch <- res{c, err}
+	}()
+	select {
+	case a := <-ch:
+		return a.c, a.err
+	case <-ctx.Done():
+		v.ln.Close()
+		if a := <-ch; a.c != nil {
+			a.c.Close()
+		}
+		return nil, ctx.Err()
+	}
+}
+
+func (v *vsockListener) Addrs() []net.Addr { return []net.Addr{v.ln.Addr()} }
+func (v *vsockListener) Close() error      { return v.ln.Close() }
+
+// acceptor hands out connections: a stream listener, or a datagram
+// listener's sessions, one per peer.
+type acceptor interface {
+	Accept(ctx context.Context) (net.Conn, error)
+	Addrs() []net.Addr
+	// Close stops accepting; connections already handed out go on.
+	Close() error
+}
+
+// maxPeers bounds the UDP peers served at once, as ncat's -m default of 100
+// bounds connections.
+const maxPeers = 100
+
+// udpExpire is how long a UDP peer of a -k server may stay silent before its
+// session ends (its child's stdin is closed), unless -i says otherwise.
+const udpExpire = 60 * time.Second
+
+func (r *runner) openListener(ctx context.Context) (acceptor, error) {
+	cfg := r.cfg
+	o := listen.Options{Unix: cfg.Unix, Host: cfg.Host, Port: cfg.Port, Family: cfg.Family, NoDNS: cfg.NoDNS}
+	switch {
+	case cfg.Vsock:
+		return listenVsock(cfg.Host, cfg.Port)
+	case cfg.UDP:
+		pcs, err := listen.ListenPacket(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		opt := dgram.Options{MaxPeers: maxPeers}
+		if cfg.KeepOpen {
+			opt.Expire = udpExpire
+			if cfg.IdleTimeout > 0 {
+				opt.Expire = cfg.IdleTimeout
+			}
+		}
+		if r.log.level >= 2 {
+			opt.Dropped = func(from net.Addr, why string) {
+				r.log.debug("dropped a datagram from %s: %s", from, why)
+			}
+		}
+		return dgram.Listen(pcs, opt), nil
+	}
+	return listen.Listen(ctx, o)
+}
 
 func (r *runner) listen(ctx context.Context) error {
 	cfg := r.cfg
-	ln, err := listen.Listen(ctx, listen.Options{
-		Unix: cfg.Unix, Host: cfg.Host, Port: cfg.Port, Family: cfg.Family, NoDNS: cfg.NoDNS,
-	})
+	ln, err := r.openListener(ctx)
 	if err != nil {
 		return err
 	}
@@ -34,7 +126,7 @@ func (r *runner) listen(ctx context.Context) error {
 }
 
 // accept waits for a connection and logs it.
-func (r *runner) accept(ctx context.Context, ln *listen.Listener) (net.Conn, error) {
+func (r *runner) accept(ctx context.Context, ln acceptor) (net.Conn, error) {
 	for {
 		c, err := ln.Accept(ctx)
 		if err == nil {
@@ -49,15 +141,16 @@ func (r *runner) accept(ctx context.Context, ln *listen.Listener) (net.Conn, err
 }
 
 func (r *runner) logConnection(c net.Conn) {
-	if _, ok := c.RemoteAddr().(*net.TCPAddr); ok {
-		r.log.info("Connection from %s.", c.RemoteAddr())
-	} else {
+	switch c.RemoteAddr().(type) {
+	case *net.UnixAddr:
 		r.log.info("Connection from a client on Unix domain socket.")
+	default:
+		r.log.info("Connection from %s.", c.RemoteAddr())
 	}
 }
 
 // listenOnce serves a single connection, then exits, as ncat -l does.
-func (r *runner) listenOnce(ctx context.Context, ln *listen.Listener) error {
+func (r *runner) listenOnce(ctx context.Context, ln acceptor) error {
 	c, err := r.accept(ctx, ln)
 	if err != nil {
 		return err
@@ -67,11 +160,14 @@ func (r *runner) listenOnce(ctx context.Context, ln *listen.Listener) error {
 	start := time.Now()
 	st, err := r.serve(ctx, c, r.stdio(false))
 	r.log.info("%d bytes sent, %d bytes received in %.2f seconds.", st.Sent, st.Received, time.Since(start).Seconds())
+	if errors.Is(err, relay.ErrIdleTimeout) {
+		err = &StatusError{Status: 2, Err: err} // as ncat -l -i
+	}
 	return err
 }
 
 // listenExec gives every connection its own child, concurrently.
-func (r *runner) listenExec(ctx context.Context, ln *listen.Listener) error {
+func (r *runner) listenExec(ctx context.Context, ln acceptor) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {

@@ -5,14 +5,12 @@ package netcat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"time"
 
-	"github.com/gcat-dev/gcat/pkg/dial"
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
 	"github.com/gcat-dev/gcat/pkg/relay"
 )
@@ -26,10 +24,13 @@ type Config struct {
 	Listen   bool
 	KeepOpen bool // -k: listen for many connections; connect: outlive the peer's EOF
 
-	Unix   string // -U: a Unix stream socket path instead of Host/Port
+	Unix   string // -U: a Unix socket path instead of Host/Port
 	Host   string // connect target, or listen address ("" = every address)
 	Port   int
-	Family int // -4 / -6: 4 or 6; 0 for both
+	Family int  // -4 / -6: 4 or 6; 0 for both
+	UDP    bool // -u: datagrams (UDP, or Unix datagrams with Unix)
+	Vsock  bool // --vsock: Host is a vsock CID
+	Zero   bool // -z: connect, report, send nothing
 
 	NoDNS          bool          // -n
 	Source         string        // -s
@@ -46,6 +47,26 @@ type Config struct {
 	// Idle: how long stdin may stay silent after the peer's EOF; see
 	// relay.Options.Idle. Zero: relay.DefaultIdle.
 	Idle time.Duration
+
+	// IdleTimeout ends a connection when no data has moved either way for
+	// this long (-i); over UDP with -k it also expires silent peers.
+	IdleTimeout time.Duration
+
+	SendOnly, RecvOnly bool          // --send-only, --recv-only
+	CRLF               bool          // -C: LF -> CRLF on what is sent
+	Telnet             bool          // -t: answer telnet negotiations
+	Delay              time.Duration // -d: pause between reads of what is sent
+
+	// Output and HexDump name files that record the session (-o, -x);
+	// Append appends to them instead of truncating (--append-output).
+	Output, HexDump string
+	Append          bool
+
+	// RateIn and RateOut limit bytes per second received and sent
+	// (--rate-in, --rate-out, --rate); zero: no limit.
+	RateIn, RateOut int64
+	// Progress shows a live transfer line on Stderr (--progress).
+	Progress bool
 
 	Verbose int // -v count
 
@@ -68,25 +89,38 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	r := &runner{cfg: cfg, log: logger{w: cfg.Stderr, level: cfg.Verbose}}
 	r.log.info("Version %s ( https://github.com/gcat-dev/gcat )", Version)
+	f, err := openFilters(&r.cfg)
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	r.filters = f
 	if cfg.Listen {
 		return r.listen(ctx)
 	}
 	return r.connect(ctx)
 }
 
+// StatusError is an error that ends gcat with a status other than 1, where
+// ncat does so: an idle timeout in listen mode exits 2.
+type StatusError struct {
+	Status int
+	Err    error
+}
+
+func (e *StatusError) Error() string { return e.Err.Error() }
+func (e *StatusError) Unwrap() error { return e.Err }
+
 type runner struct {
-	cfg Config
-	log logger
+	cfg     Config
+	log     logger
+	filters *filters
 }
 
 func (r *runner) connect(ctx context.Context) error {
 	cfg := r.cfg
 	start := time.Now()
-	conn, err := dial.Dial(ctx, dial.Options{
-		Unix: cfg.Unix, Host: cfg.Host, Port: cfg.Port, Family: cfg.Family,
-		NoDNS: cfg.NoDNS, Source: cfg.Source, SourcePort: cfg.SourcePort,
-		Timeout: cfg.ConnectTimeout,
-	})
+	conn, err := r.dial(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,6 +130,11 @@ func (r *runner) connect(ctx context.Context) error {
 	} else {
 		r.log.info("Connected to %s.", conn.RemoteAddr())
 	}
+	if cfg.Zero {
+		st, err := r.zero(conn)
+		r.log.info("%d bytes sent, %d bytes received in %.2f seconds.", st.Sent, st.Received, time.Since(start).Seconds())
+		return err
+	}
 	st, err := r.serve(ctx, conn, r.stdio(false))
 	r.log.info("%d bytes sent, %d bytes received in %.2f seconds.", st.Sent, st.Received, time.Since(start).Seconds())
 	return err
@@ -103,50 +142,89 @@ func (r *runner) connect(ctx context.Context) error {
 
 // serve relays one connection, through a child when cfg.Exec is set.
 // Network errors are said in terms of the peer.
-func (r *runner) serve(ctx context.Context, conn net.Conn, io stdio) (relay.Stats, error) {
-	st, err := r.relay(ctx, conn, io)
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		peer := conn.RemoteAddr().String()
-		if r.cfg.Unix != "" {
-			peer = r.cfg.Unix
-		}
-		err = fmt.Errorf("connection with %s: %w", peer, dial.Reason(err))
+func (r *runner) serve(ctx context.Context, conn net.Conn, std stdio) (relay.Stats, error) {
+	st, err := r.relay(ctx, conn, std)
+	if err != nil {
+		err = r.peerError(conn, err)
 	}
 	return st, err
 }
 
-func (r *runner) relay(ctx context.Context, conn net.Conn, io stdio) (relay.Stats, error) {
+// options are the relay's end-of-stream policies for cfg.
+func (r *runner) options() relay.Options {
+	cfg := r.cfg
+	opt := relay.Options{
+		NoShutdown:  cfg.NoShutdown,
+		Idle:        cfg.Idle,
+		Quit:        cfg.Quit,
+		QuitAfter:   cfg.QuitAfter,
+		IdleTimeout: cfg.IdleTimeout,
+		Debugf:      r.log.debugFunc(),
+	}
+	if cfg.KeepOpen && !cfg.Listen {
+		opt.Idle = -1 // ncat 7.96+: -k outlives the peer's EOF
+	}
+	if !opt.Quit && (cfg.SendOnly || cfg.UDP && !cfg.Listen) {
+		// No EOF will tell us the peer is done: after our input's EOF,
+		// wait while replies keep coming (a UDP client), or drain what
+		// the peer still sends so that closing does not reset it
+		// (--send-only), and end once it has been silent.
+		opt.Quit, opt.QuitSilent = true, true
+		opt.QuitAfter = udpReplyWait
+		if cfg.SendOnly && !cfg.UDP {
+			opt.QuitAfter = relay.DefaultIdle
+			if cfg.Idle > 0 {
+				opt.QuitAfter = cfg.Idle
+			}
+		}
+		if cfg.IdleTimeout > 0 {
+			opt.QuitAfter = cfg.IdleTimeout
+		}
+	}
+	return opt
+}
+
+// udpReplyWait is how long a UDP client waits, after its input's EOF, for
+// the next reply before it quits.
+const udpReplyWait = 2 * time.Second
+
+func (r *runner) relay(ctx context.Context, conn net.Conn, std stdio) (relay.Stats, error) {
+	conn = r.filters.received(conn)
 	if r.cfg.Exec == nil {
-		opt := relay.Options{
-			NoShutdown:  r.cfg.NoShutdown,
-			Idle:        r.cfg.Idle,
-			Interactive: io.interactive,
-			Quit:        r.cfg.Quit,
-			QuitAfter:   r.cfg.QuitAfter,
-			Debugf:      r.log.debugFunc(),
+		opt := r.options()
+		opt.Interactive = std.interactive
+		in, out := r.filters.sent(std.in), std.out
+		if r.cfg.RecvOnly {
+			in = nil
 		}
-		if r.cfg.KeepOpen && !r.cfg.Listen {
-			opt.Idle = -1 // ncat 7.96+: -k outlives the peer's EOF
+		if r.cfg.SendOnly {
+			out = discard{}
 		}
-		return relay.Run(ctx, conn.(relay.Conn), io.in, io.out, opt)
+		return relay.Run(ctx, conn.(relay.Conn), in, out, opt)
 	}
 	child, err := gexec.Start(gexec.Spec{
 		Argv:   r.cfg.Exec,
-		Env:    childEnv(conn),
+		Env:    childEnv(conn, r.cfg.UDP),
 		Stderr: r.cfg.Stderr,
 	})
 	if err != nil {
 		return relay.Stats{}, err
 	}
 	r.log.debug("started %q, pid %d", r.cfg.Exec, child.Pid())
-	st, err := relay.Run(ctx, conn.(relay.Conn), child.Stdout, child.Stdin, relay.Options{
-		NoShutdown: r.cfg.NoShutdown,
-		// All the child writes is delivered, however long it takes.
-		Idle:              -1,
-		DrainOnOutputGone: true,
-		Debugf:            r.log.debugFunc(),
-	})
+	opt := r.options()
+	// All the child writes is delivered, however long it takes.
+	opt.Idle = -1
+	opt.DrainOnOutputGone = true
+	if r.cfg.UDP {
+		// Datagrams never end: the child's session is over when its
+		// output is.
+		opt.Quit, opt.QuitSilent, opt.QuitAfter = true, false, 0
+	}
+	var out io.Writer = child.Stdin
+	if r.cfg.SendOnly {
+		out = discard{}
+	}
+	st, err := relay.Run(ctx, conn.(relay.Conn), r.filters.sent(child.Stdout), out, opt)
 	if ctx.Err() != nil {
 		child.Kill()
 	} else {
@@ -165,25 +243,39 @@ func errOrExit0(err error) any {
 }
 
 // childEnv is ncat's environment for exec children.
-func childEnv(c net.Conn) []string {
+func childEnv(c net.Conn, udp bool) []string {
 	raddr, rport := hostPort(c.RemoteAddr())
 	laddr, lport := hostPort(c.LocalAddr())
+	proto := "TCP"
+	if udp {
+		proto = "UDP"
+	}
 	return []string{
 		"NCAT_REMOTE_ADDR=" + raddr,
 		"NCAT_REMOTE_PORT=" + rport,
 		"NCAT_LOCAL_ADDR=" + laddr,
 		"NCAT_LOCAL_PORT=" + lport,
-		"NCAT_PROTO=TCP",
+		"NCAT_PROTO=" + proto,
 	}
 }
 
 func hostPort(a net.Addr) (string, string) {
-	if t, ok := a.(*net.TCPAddr); ok {
+	switch t := a.(type) {
+	case *net.TCPAddr:
+		return t.IP.String(), fmt.Sprint(t.Port)
+	case *net.UDPAddr:
 		return t.IP.String(), fmt.Sprint(t.Port)
 	}
 	// Unix sockets: ncat says "localhost" and an empty port.
 	return "localhost", ""
 }
+
+// discard is where --send-only puts what the peer sends. Unlike io.Discard
+// it has no ReadFrom, so the relay still reads the connection chunk by chunk
+// and can tell when it goes silent.
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // logger prints -v output: "gcat: " and one line.
 type logger struct {

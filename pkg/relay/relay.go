@@ -59,9 +59,17 @@ type Options struct {
 	Interactive bool
 
 	// Quit, if set, ends the relay QuitAfter after the local input's EOF
-	// even if the remote side has not ended (-q).
-	Quit      bool
-	QuitAfter time.Duration
+	// even if the remote side has not ended (-q). With QuitSilent the
+	// time counts from the last data the connection delivered instead:
+	// the relay ends once the connection has been silent that long (a
+	// UDP client waiting for replies, --send-only).
+	Quit       bool
+	QuitAfter  time.Duration
+	QuitSilent bool
+
+	// IdleTimeout, if positive, ends the relay with ErrIdleTimeout when
+	// no data has moved in either direction for that long (-i).
+	IdleTimeout time.Duration
 
 	// DrainOnOutputGone keeps reading the connection, discarding, after
 	// writes to the local output fail because its reader has gone (EPIPE:
@@ -79,6 +87,19 @@ func (o *Options) debugf(format string, args ...any) {
 		o.Debugf(format, args...)
 	}
 }
+
+// ErrIdleTimeout ends a relay whose IdleTimeout expired.
+var ErrIdleTimeout = errors.New("idle timeout expired")
+
+// IdleTimeoutError says how long the relay was idle; it matches
+// ErrIdleTimeout with errors.Is.
+type IdleTimeoutError struct{ After time.Duration }
+
+func (e *IdleTimeoutError) Error() string {
+	return fmt.Sprintf("idle timeout expired (%d ms)", e.After.Milliseconds())
+}
+
+func (e *IdleTimeoutError) Is(target error) bool { return target == ErrIdleTimeout }
 
 // Stats counts the bytes relayed: Sent to the connection, Received from it.
 type Stats struct {
@@ -99,6 +120,8 @@ type result struct {
 
 // Run relays until both directions are done or ctx is cancelled. It does not
 // close conn, in or out: the caller owns them and closes them after Run.
+// A nil in means there is no local input (--recv-only): nothing is sent and
+// the connection's write side is left as it is.
 //
 // A direction stopped by a policy (Idle, Interactive, Quit) ends cleanly.
 // A pump blocked on a stream that has no deadlines (a terminal or pipe that
@@ -109,14 +132,38 @@ func Run(ctx context.Context, conn Conn, in io.Reader, out io.Writer, opt Option
 		opt.Idle = DefaultIdle
 	}
 	tr := &trackedReader{r: in}
+	// The connection's reads are tracked only when a policy needs to know
+	// how long it has been silent: tracking hides the zero-copy paths.
+	var ctr *trackedReader
+	var src io.Reader = conn
+	if opt.QuitSilent || opt.IdleTimeout > 0 {
+		ctr = &trackedReader{r: conn}
+		src = ctr
+	}
 	upc, downc := make(chan result, 1), make(chan result, 1)
-	go up(upc, conn, tr, opt)
-	go down(downc, out, conn, opt)
+	upDone := in == nil
+	if !upDone {
+		go up(upc, conn, tr, opt)
+	}
+	go down(downc, out, src, opt)
 
 	var st Stats
-	var upDone, downDone, upStopped, downStopped bool
-	var idleTick <-chan time.Time
-	var quit <-chan time.Time
+	var downDone, upStopped, downStopped bool
+	var idleTick, quit, idleTimeout <-chan time.Time
+	var quitTimer *time.Timer
+	if opt.IdleTimeout > 0 {
+		t := time.NewTicker(max(opt.IdleTimeout/10, 5*time.Millisecond))
+		defer t.Stop()
+		idleTimeout = t.C
+	}
+	// idleFor is how long a direction has moved no data: the time its
+	// pending read has been blocked, or forever once it is done.
+	idleFor := func(done bool, t *trackedReader) time.Duration {
+		if done {
+			return time.Duration(1<<63 - 1)
+		}
+		return t.blockedFor()
+	}
 	var firstErr, lost error
 	for !upDone || !downDone {
 		select {
@@ -127,9 +174,9 @@ func Run(ctx context.Context, conn Conn, in io.Reader, out io.Writer, opt Option
 			switch {
 			case r.err == nil:
 				if opt.Quit && !downDone {
-					t := time.NewTimer(opt.QuitAfter)
-					defer t.Stop()
-					quit = t.C
+					quitTimer = time.NewTimer(opt.QuitAfter)
+					defer quitTimer.Stop()
+					quit = quitTimer.C
 				}
 			case upStopped && errors.Is(r.err, os.ErrDeadlineExceeded):
 			case isPeerGone(r.err):
@@ -179,20 +226,29 @@ func Run(ctx context.Context, conn Conn, in io.Reader, out io.Writer, opt Option
 				idleTick = nil
 			}
 		case <-quit:
-			opt.debugf("quitting %v after the local input's EOF (-q)", opt.QuitAfter)
+			if opt.QuitSilent {
+				if silent := ctr.blockedFor(); silent < opt.QuitAfter {
+					quitTimer.Reset(opt.QuitAfter - silent)
+					break
+				}
+				opt.debugf("the connection has been silent for %v after the local input's EOF: done", opt.QuitAfter)
+			} else {
+				opt.debugf("quitting %v after the local input's EOF (-q)", opt.QuitAfter)
+			}
 			quit = nil
 			downStopped = true
 			conn.SetReadDeadline(aLongTimeAgo)
+		case <-idleTimeout:
+			if quit != nil || min(idleFor(upDone, tr), idleFor(downDone, ctr)) < opt.IdleTimeout {
+				break // once -q's timer runs, it decides when to quit
+			}
+			opt.debugf("no data in either direction for %v (-i)", opt.IdleTimeout)
+			abort(upDone, downDone, conn, in, out)
+			st.Sent = max(st.Sent, tr.n.Load())
+			st.Received = max(st.Received, ctr.n.Load())
+			return st, &IdleTimeoutError{opt.IdleTimeout}
 		case <-ctx.Done():
-			if !upDone {
-				upStopped = true
-				stopReader(in)
-				stopWriter(conn)
-			}
-			if !downDone {
-				downStopped = true
-				stop(true, conn, out)
-			}
+			abort(upDone, downDone, conn, in, out)
 			return st, ctx.Err()
 		}
 	}
@@ -203,6 +259,18 @@ func Run(ctx context.Context, conn Conn, in io.Reader, out io.Writer, opt Option
 		st.Sent = max(st.Sent, tr.n.Load())
 	}
 	return st, firstErr
+}
+
+// abort interrupts the pumps that are still running, for a relay that ends
+// without waiting for them.
+func abort(upDone, downDone bool, conn Conn, in io.Reader, out io.Writer) {
+	if !upDone {
+		stopReader(in)
+		stopWriter(conn)
+	}
+	if !downDone {
+		stop(true, conn, out)
+	}
 }
 
 func errOrEOF(err error) any {
@@ -223,13 +291,14 @@ func up(done chan<- result, conn Conn, in *trackedReader, opt Options) {
 	done <- result{n, err}
 }
 
-// down copies the connection to the local output and passes its EOF on.
-func down(done chan<- result, out io.Writer, conn Conn, opt Options) {
-	n, err := copyStream(out, conn)
+// down copies the connection (src reads it) to the local output and passes
+// its EOF on.
+func down(done chan<- result, out io.Writer, src io.Reader, opt Options) {
+	n, err := copyStream(out, src)
 	if err != nil && opt.DrainOnOutputGone && isPeerGone(err) {
 		// The reader of out has gone; keep the peer from being reset.
 		var m int64
-		m, err = io.CopyBuffer(io.Discard, readerOnly{conn}, make([]byte, 32<<10))
+		m, err = io.CopyBuffer(io.Discard, readerOnly{src}, make([]byte, 32<<10))
 		n += m
 	}
 	if err == nil {

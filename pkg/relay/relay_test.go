@@ -396,3 +396,83 @@ func TestPeerGoneWhileSendingIsReported(t *testing.T) {
 	}
 	inR.Close()
 }
+
+// TestQuitSilentWaitsWhileDataFlows: after the input's EOF, replies that keep
+// coming are all delivered; the relay ends once the connection is silent.
+func TestQuitSilentWaitsWhileDataFlows(t *testing.T) {
+	conn, peer := tcpPair(t)
+	inR, inW := pipe(t)
+	outR, outW := pipe(t)
+	silence := 300 * time.Millisecond
+	done := goRun(context.Background(), conn.(Conn), inR, outW, Options{Quit: true, QuitAfter: silence, QuitSilent: true})
+	inW.Close()
+	if got, _ := io.ReadAll(peer); len(got) != 0 {
+		t.Fatalf("peer got %q", got)
+	}
+	// Each reply is sent only once the previous one has been delivered,
+	// and together they span more than one silence: an absolute timer would
+	// have cut the stream.
+	buf := make([]byte, 16)
+	start := time.Now()
+	for i := 0; time.Since(start) < 3*silence || i < 5; i++ {
+		peer.Write([]byte("x"))
+		if _, err := io.ReadFull(outR, buf[:1]); err != nil {
+			t.Fatalf("reply %d not delivered: %v", i, err)
+		}
+	}
+	r := await(t, done)
+	if r.err != nil {
+		t.Fatalf("Run: %v", r.err)
+	}
+}
+
+// TestIdleTimeout: no data either way for the timeout ends the relay with
+// ErrIdleTimeout; data that keeps moving does not.
+func TestIdleTimeout(t *testing.T) {
+	conn, peer := tcpPair(t)
+	inR, inW := pipe(t)
+	outR, outW := pipe(t)
+	idle := 100 * time.Millisecond
+	done := goRun(context.Background(), conn.(Conn), inR, outW, Options{IdleTimeout: idle})
+	buf := make([]byte, 1)
+	start := time.Now()
+	for time.Since(start) < 3*idle {
+		inW.Write([]byte("a"))
+		if _, err := io.ReadFull(peer, buf); err != nil {
+			t.Fatalf("relay ended while data moved: %v", err)
+		}
+		peer.Write([]byte("b"))
+		if _, err := io.ReadFull(outR, buf); err != nil {
+			t.Fatalf("relay ended while data moved: %v", err)
+		}
+	}
+	r := await(t, done)
+	var ie *IdleTimeoutError
+	if !errors.Is(r.err, ErrIdleTimeout) || !errors.As(r.err, &ie) || ie.Error() != "idle timeout expired (100 ms)" {
+		t.Fatalf("Run = %v, want the idle timeout", r.err)
+	}
+	if r.st.Sent == 0 || r.st.Received == 0 {
+		t.Fatalf("stats %+v", r.st)
+	}
+}
+
+// TestNoInput: a nil input (--recv-only) sends nothing, leaves the write side
+// open, and ends with the connection's EOF.
+func TestNoInput(t *testing.T) {
+	conn, peer := tcpPair(t)
+	outR, outW := pipe(t)
+	done := goRun(context.Background(), conn.(Conn), nil, outW, Options{})
+	peer.Write([]byte("data"))
+	peer.(*net.TCPConn).CloseWrite()
+	if got, err := io.ReadAll(outR); err != nil || string(got) != "data" {
+		t.Fatalf("output %q, %v", got, err)
+	}
+	if r := await(t, done); r.err != nil || r.st != (Stats{Received: 4}) {
+		t.Fatalf("Run = %+v, %v", r.st, r.err)
+	}
+	// Our side was not shut down: the peer reads no EOF until we close.
+	peer.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := peer.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("peer read %v, want no EOF yet", err)
+	}
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gcat-dev/gcat/pkg/luaexec"
+	"github.com/gcat-dev/gcat/pkg/netcat"
+	"github.com/gcat-dev/gcat/pkg/ratelimit"
+	"github.com/gcat-dev/gcat/pkg/vsock"
+)
+
+// refuse rejects ncat options gcat recognises but cannot honour here, with
+// the reason, instead of an "unknown flag".
+func refuse(c *cli.Context) error {
+	for _, o := range options {
+		if o.later != "" && c.IsSet(o.name()) {
+			return usagef("%s is not supported yet (planned with %s)", display(o), o.later)
+		}
+	}
+	if c.IsSet("g") || c.IsSet("G") {
+		// Linux accepts the IP option but every Linux router and host
+		// drops source-routed packets by default
+		// (net.ipv4.conf.*.accept_source_route=0): a connection that
+		// silently never completes would be worse than a refusal.
+		return usagef("loose source routing (-g, -G) is not supported: Linux drops source-routed packets")
+	}
+	if c.Bool("sctp") {
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, syscall.IPPROTO_SCTP)
+		if err != nil {
+			return usagef("--sctp: this kernel has no SCTP support (%v)", err)
+		}
+		syscall.Close(fd)
+		return usagef("--sctp is not supported by gcat")
+	}
+	return nil
+}
+
+// combinations refuses what ncat refuses together, in gcat's words.
+func combinations(c *cli.Context, cfg *netcat.Config) error {
+	switch {
+	case cfg.Listen && cfg.Source != "":
+		return usagef("-l and -s are incompatible; give the address to listen on as an operand")
+	case cfg.Zero && cfg.Listen:
+		return usagef("-z cannot be used with -l: zero-I/O mode reports on a port to connect to")
+	case cfg.Zero && cfg.Exec != nil:
+		return usagef("-z cannot be used with -e, -c or --lua-exec")
+	case cfg.Zero && cfg.Telnet:
+		return usagef("-z and -t are incompatible")
+	case cfg.SendOnly && cfg.RecvOnly:
+		return usagef("--send-only and --recv-only are incompatible")
+	case cfg.Vsock && c.Bool("unixsock"):
+		return usagef("--vsock and -U are incompatible")
+	case cfg.Vsock && cfg.UDP:
+		return usagef("--vsock works with stream sockets only, not with -u")
+	case c.IsSet("append-output") && cfg.Output == "" && cfg.HexDump == "":
+		return usagef("--append-output needs -o or -x")
+	}
+	return nil
+}
+
+// ratesFrom reads --rate (both ways), --rate-in and --rate-out.
+func ratesFrom(c *cli.Context, cfg *netcat.Config) error {
+	for _, r := range []struct {
+		name string
+		dst  []*int64
+	}{
+		{"rate", []*int64{&cfg.RateIn, &cfg.RateOut}},
+		{"rate-in", []*int64{&cfg.RateIn}},
+		{"rate-out", []*int64{&cfg.RateOut}},
+	} {
+		if !c.IsSet(r.name) {
+			continue
+		}
+		bps, err := ratelimit.ParseRate(c.String(r.name))
+		if err != nil {
+			return usagef("--%s: %v", r.name, err)
+		}
+		for _, d := range r.dst {
+			*d = bps
+		}
+	}
+	return nil
+}
+
+// luaChildArg, as gcat's first argument, before a script's path, makes gcat
+// run that Lua script with its own stdin and stdout: --lua-exec runs gcat
+// itself as the exec child, so the script is relayed like any -e program.
+const luaChildArg = "--lua-exec-child"
+
+// luaChild is the child's argv for --lua-exec path. The script is loaded
+// once here so that a missing file or a syntax error is a usage error at
+// start, as in ncat, not a failure per connection.
+func luaChild(path string) ([]string, error) {
+	if err := luaexec.Check(path); err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("cannot find gcat's own executable: %v", err)
+	}
+	return []string{self, luaChildArg, path}, nil
+}
+
+// vsockTarget checks the CID operand of --vsock.
+func vsockTarget(cfg *netcat.Config) error {
+	if cfg.Host == "" {
+		return nil // listen on any CID
+	}
+	if _, err := vsock.ParseCID(cfg.Host); err != nil {
+		return usagef("--vsock: %v", err)
+	}
+	return nil
+}
