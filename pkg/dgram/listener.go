@@ -162,6 +162,7 @@ func (l *Listener) route(s *socket, data []byte, from net.Addr, dst net.IP) {
 			return
 		}
 		sess = newSession(l, s, from, key)
+		sess.setDst(dst) // before Accept can hand it out and it Writes
 		select {
 		case l.newc <- sess:
 		default:
@@ -284,6 +285,7 @@ type Session struct {
 	peer net.Addr
 	key  sessionKey
 
+	rmu     sync.Mutex // serialises Reads, which own pending and expired
 	in      chan []byte
 	pending []byte // the rest of a datagram longer than a Read's buffer
 	last    atomic.Int64
@@ -318,6 +320,16 @@ func (s *Session) localIP() net.IP {
 // Read returns the next datagram (or what a shorter buffer leaves of it).
 // It returns io.EOF once the peer has been silent for the Listener's Expire.
 func (s *Session) Read(p []byte) (int, error) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	// Closed or past the deadline, fail even with data waiting.
+	select {
+	case <-s.closed:
+		return 0, net.ErrClosed
+	case <-s.rd.wait():
+		return 0, os.ErrDeadlineExceeded
+	default:
+	}
 	if len(s.pending) > 0 {
 		n := copy(p, s.pending)
 		s.pending = s.pending[n:]

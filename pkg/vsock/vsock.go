@@ -1,246 +1,270 @@
-// Package vsock gives gcat's --vsock mode: Linux AF_VSOCK stream sockets (a
-// virtual machine and its host) as net.Conn and net.Listener, with
-// deadlines and CloseWrite, so the relay treats them like TCP.
+// Package vsock gives gcat's --vsock mode: Linux AF_VSOCK stream sockets,
+// which connect a virtual machine and its host (or, with the vsock_loopback
+// transport, a machine to itself), as a net.Conn with CloseWrite and
+// deadlines and as a net.Listener, so that gcat's relay treats them like TCP.
 //
-// The sockets are non-blocking and wrapped in *os.File, which puts them in
-// the Go runtime's poller: reads, writes, accept and connect wait without
-// tying up a thread, and deadlines and Close interrupt them.
+//	ncat --vsock CID PORT        Dial(ctx, cid, port)
+//	ncat --vsock -l [CID] PORT   Listen(cid, port), cid CIDAny by default
+//
+// The sockets are created non-blocking and wrapped in an *os.File, which
+// puts them in the Go runtime's poller: reads, writes, connect and accept
+// wait without tying up a thread, and deadlines, a context and Close
+// interrupt them.
+//
+// Errors name the operation and the address ("vsock connect to 3:5000:
+// connection reset by peer"), keep the errno for errors.Is, and turn the
+// ones that mean "no vsock here" into a one-line reason: a kernel without
+// AF_VSOCK (EAFNOSUPPORT), or no transport for the CID (ENODEV).
 package vsock
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// CIDAny listens on every CID of this machine.
-const CIDAny = unix.VMADDR_CID_ANY
+// Well-known CIDs and ports.
+const (
+	// CIDHypervisor is the hypervisor (VMADDR_CID_HYPERVISOR).
+	CIDHypervisor uint32 = unix.VMADDR_CID_HYPERVISOR
+	// CIDLocal is this machine, through the vsock_loopback transport
+	// (VMADDR_CID_LOCAL).
+	CIDLocal uint32 = unix.VMADDR_CID_LOCAL
+	// CIDHost is the host of a virtual machine (VMADDR_CID_HOST).
+	CIDHost uint32 = unix.VMADDR_CID_HOST
+	// CIDAny, for Listen, accepts connections to every CID of this
+	// machine (VMADDR_CID_ANY, written -1 or "any").
+	CIDAny uint32 = unix.VMADDR_CID_ANY
+	// PortAny, for Listen, lets the kernel choose a free port
+	// (VMADDR_PORT_ANY); Listener.Addr reports it.
+	PortAny uint32 = unix.VMADDR_PORT_ANY
+)
 
-// Addr is a vsock address.
+// Addr is a vsock address: a context ID (CID) and a port. Both Addr and
+// *Addr are net.Addrs; Conn and Listener report *Addr, as package net
+// reports *net.TCPAddr.
 type Addr struct{ CID, Port uint32 }
 
-func (a *Addr) Network() string { return "vsock" }
-func (a *Addr) String() string  { return fmt.Sprintf("%d:%d", a.CID, a.Port) }
+// Network returns "vsock".
+func (a Addr) Network() string { return "vsock" }
 
-// ParseCID parses a context ID: a number (decimal or 0x hex), or "any" / -1
-// for listening on every CID.
+// String returns "CID:PORT" in decimal, e.g. "3:5000".
+func (a Addr) String() string {
+	return strconv.FormatUint(uint64(a.CID), 10) + ":" + strconv.FormatUint(uint64(a.Port), 10)
+}
+
+// ParseCID parses a context ID as ncat's --vsock takes it: a decimal number,
+// or hexadecimal with 0x, from 0 to 4294967295; and "any" or "-1" for
+// CIDAny (listening on every CID of this machine). Leading zeros are
+// decimal, not octal.
 func ParseCID(s string) (uint32, error) {
 	if s == "any" || s == "-1" {
 		return CIDAny, nil
 	}
-	v, err := strconv.ParseUint(s, 0, 32)
+	digits, base := s, 10
+	if h, ok := strings.CutPrefix(s, "0x"); ok {
+		digits, base = h, 16
+	} else if h, ok := strings.CutPrefix(s, "0X"); ok {
+		digits, base = h, 16
+	}
+	// strconv would also take a sign, and with base 0 underscores; a CID
+	// is digits only.
+	ok := digits != ""
+	for _, r := range digits {
+		if !(r >= '0' && r <= '9' || base == 16 && (r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F')) {
+			ok = false
+		}
+	}
+	if !ok {
+		return 0, fmt.Errorf("invalid vsock CID %q: want a number such as 2 (the host) or 3, or \"any\"", s)
+	}
+	v, err := strconv.ParseUint(digits, base, 32)
 	if err != nil {
-		return 0, fmt.Errorf("invalid vsock CID %q: want a number such as 2 (the host) or 3", s)
+		return 0, fmt.Errorf("invalid vsock CID %q: out of range (the largest is 4294967295)", s)
 	}
 	return uint32(v), nil
 }
 
-// explain turns the errors that mean "no vsock here" into a clear reason.
-func explain(what string, err error) error {
-	switch {
-	case errors.Is(err, unix.EAFNOSUPPORT):
-		return fmt.Errorf("%s: this kernel has no AF_VSOCK support (%v)", what, err)
-	case errors.Is(err, unix.ENODEV):
-		return fmt.Errorf("%s: no vsock transport for that CID (%v); is this a VM, or is vsock_loopback loaded?", what, err)
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
-func socket() (int, error) {
-	return unix.Socket(unix.AF_VSOCK, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-}
-
-// Available says why vsock stream sockets cannot be used here, or nil.
+// Available says whether vsock stream sockets can be created here: nil if
+// they can, else the reason in one line, e.g. "vsock: this kernel has no
+// AF_VSOCK support (address family not supported by protocol)". A nil
+// result does not promise a peer: that needs a transport for its CID (see
+// Loopback for CID 1).
 func Available() error {
 	fd, err := socket()
 	if err != nil {
-		return explain("vsock", err)
+		return explain("vsock", CIDAny, err)
 	}
 	unix.Close(fd)
 	return nil
 }
 
-// Conn is a connected vsock stream socket.
-type Conn struct {
-	*os.File
-	local, remote *Addr
-}
-
-func newConn(fd int) *Conn {
-	c := &Conn{File: os.NewFile(uintptr(fd), "vsock")}
-	if sa, err := unix.Getsockname(fd); err == nil {
-		if vm, ok := sa.(*unix.SockaddrVM); ok {
-			c.local = &Addr{vm.CID, vm.Port}
-		}
-	}
-	if sa, err := unix.Getpeername(fd); err == nil {
-		if vm, ok := sa.(*unix.SockaddrVM); ok {
-			c.remote = &Addr{vm.CID, vm.Port}
-		}
-	}
-	return c
-}
-
-func (c *Conn) LocalAddr() net.Addr  { return orZero(c.local) }
-func (c *Conn) RemoteAddr() net.Addr { return orZero(c.remote) }
-
-func orZero(a *Addr) net.Addr {
-	if a == nil {
-		return &Addr{}
-	}
-	return a
-}
-
-// CloseWrite shuts the write side down: the peer reads EOF.
-func (c *Conn) CloseWrite() error { return c.shutdown(unix.SHUT_WR) }
-
-// CloseRead shuts the read side down.
-func (c *Conn) CloseRead() error { return c.shutdown(unix.SHUT_RD) }
-
-func (c *Conn) shutdown(how int) error {
-	rc, err := c.File.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = unix.Shutdown(int(fd), how) }); err != nil {
-		return err
-	}
-	return serr
-}
-
-// Dial connects to port on cid; ctx bounds the connect.
-func Dial(ctx context.Context, cid, port uint32) (*Conn, error) {
-	what := fmt.Sprintf("vsock connect to %d:%d", cid, port)
+// Loopback says whether CID 1 (CIDLocal) reaches this machine, that is
+// whether the vsock_loopback transport is there. It asks the kernel by
+// binding a socket to CID 1, which sends nothing anywhere. The error
+// wraps the bind's errno (EADDRNOTAVAIL without the transport).
+func Loopback() error {
 	fd, err := socket()
 	if err != nil {
-		return nil, explain(what, err)
+		return explain("vsock", CIDLocal, err)
 	}
-	err = unix.Connect(fd, &unix.SockaddrVM{CID: cid, Port: port})
-	if err != nil && !errors.Is(err, unix.EINPROGRESS) {
-		unix.Close(fd)
-		return nil, explain(what, err)
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrVM{CID: CIDLocal, Port: PortAny}); err != nil {
+		return &wrapped{
+			msg: fmt.Sprintf("vsock: no loopback transport for CID 1 (bind to CID 1: %v%s; is the vsock_loopback module loaded?)", err, errnoName(err)),
+			err: err,
+		}
 	}
-	c := newConn(fd)
-	if err == nil {
-		return c, nil
+	return nil
+}
+
+// LocalCID returns this machine's CID, as the kernel reports it on
+// /dev/vsock (IOCTL_VM_SOCKETS_GET_LOCAL_CID): a guest's own CID, or 2 on
+// a host.
+func LocalCID() (uint32, error) {
+	f, err := os.Open("/dev/vsock")
+	if err != nil {
+		return 0, fmt.Errorf("vsock: cannot find this machine's CID: %w", err)
 	}
-	// Wait until the socket is writable, which ends the connect, or until
-	// ctx ends.
-	stop := context.AfterFunc(ctx, func() { c.File.SetWriteDeadline(time.Unix(1, 0)) })
-	defer stop()
-	rc, _ := c.File.SyscallConn()
-	var soErr int
-	werr := rc.Write(func(fd uintptr) bool {
-		soErr, err = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
-		return err != nil || soErr != 0 || isConnected(int(fd))
-	})
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, fmt.Errorf("vsock: cannot find this machine's CID: %w", err)
+	}
+	var cid uint32
+	var ierr error
+	if err := rc.Control(func(fd uintptr) {
+		cid, ierr = unix.IoctlGetUint32(int(fd), unix.IOCTL_VM_SOCKETS_GET_LOCAL_CID)
+	}); err != nil {
+		ierr = err
+	}
+	if ierr != nil {
+		return 0, fmt.Errorf("vsock: cannot find this machine's CID: %w", ierr)
+	}
+	return cid, nil
+}
+
+// socket makes a non-blocking, close-on-exec vsock stream socket.
+func socket() (int, error) {
+	fd, err := unix.Socket(unix.AF_VSOCK, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	return highFD(fd)
+}
+
+// highFD moves fd above 2. With stdin, stdout or stderr closed a socket
+// could get one of their numbers, and os.File treats a write to fd 1 or 2
+// that fails with EPIPE as a broken stdout and kills the process with
+// SIGPIPE; a socket must report EPIPE instead.
+func highFD(fd int) (int, error) {
+	if fd > 2 {
+		return fd, nil
+	}
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+	unix.Close(fd)
+	if err != nil {
+		return -1, err
+	}
+	return nfd, nil
+}
+
+// wrapped is an error with gcat's wording that still matches its cause
+// with errors.Is.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (e *wrapped) Error() string { return e.msg }
+func (e *wrapped) Unwrap() error { return e.err }
+
+// timedOut is the cause of a connect that ran out of time: it matches
+// context.DeadlineExceeded and os.ErrDeadlineExceeded, and is a net.Error
+// whose Timeout is true.
+type timedOut struct{}
+
+func (timedOut) Error() string   { return "timed out" }
+func (timedOut) Timeout() bool   { return true }
+func (timedOut) Temporary() bool { return true }
+func (timedOut) Is(target error) bool {
+	return target == os.ErrDeadlineExceeded || target == context.DeadlineExceeded
+}
+
+// explain words err, the failure of op ("vsock connect to 3:5000") on
+// cid, for a person, keeping err for errors.Is.
+func explain(op string, cid uint32, err error) error {
+	var errno syscall.Errno
 	switch {
-	case werr != nil && ctx.Err() != nil:
-		c.Close()
-		return nil, fmt.Errorf("%s: %w", what, ctx.Err())
-	case werr != nil:
-		c.Close()
-		return nil, explain(what, werr)
-	case err != nil:
-		c.Close()
-		return nil, explain(what, err)
-	case soErr != 0:
-		c.Close()
-		return nil, explain(what, syscall.Errno(soErr))
+	case errors.Is(err, unix.EAFNOSUPPORT):
+		// Not about the address: the kernel has no vsock at all.
+		return &wrapped{msg: fmt.Sprintf("vsock: this kernel has no AF_VSOCK support (%v)", unix.EAFNOSUPPORT), err: err}
+	case errors.Is(err, unix.ENODEV):
+		return &wrapped{msg: fmt.Sprintf("%s: no vsock transport for CID %s (%v; %s)", op, cidString(cid), unix.ENODEV, transportHint(cid)), err: err}
+	case errors.Is(err, unix.EADDRNOTAVAIL):
+		return &wrapped{msg: fmt.Sprintf("%s: CID %s is not a CID of this machine (%v; %s)", op, cidString(cid), unix.EADDRNOTAVAIL, bindHint(cid)), err: err}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &wrapped{msg: op + ": timed out", err: timedOut{}}
+	case errors.As(err, &errno):
+		return &wrapped{msg: op + ": " + errno.Error(), err: err}
 	}
-	c.File.SetWriteDeadline(time.Time{})
-	return newConnAddrs(c), nil
+	return fmt.Errorf("%s: %w", op, err)
 }
 
-func isConnected(fd int) bool {
-	_, err := unix.Getpeername(fd)
-	return err == nil
+// transportHint says what would give CID cid a transport.
+func transportHint(cid uint32) string {
+	if cid == CIDLocal {
+		return "is the vsock_loopback module loaded?"
+	}
+	if local, err := LocalCID(); err == nil && local == cid && cid != CIDHost {
+		return fmt.Sprintf("CID %d is this machine; is the vsock_loopback module loaded?", cid)
+	}
+	if cid <= CIDHost {
+		return "is this a virtual machine with a vsock device?"
+	}
+	return "is this a virtual machine with a vsock device, or a host with vhost_vsock loaded?"
 }
 
-// newConnAddrs refreshes the addresses once the connect has completed.
-func newConnAddrs(c *Conn) *Conn {
-	rc, err := c.File.SyscallConn()
-	if err != nil {
-		return c
+// bindHint says which CIDs this machine has.
+func bindHint(cid uint32) string {
+	if cid == CIDLocal {
+		return "is the vsock_loopback module loaded?"
 	}
-	rc.Control(func(fd uintptr) {
-		if sa, err := unix.Getsockname(int(fd)); err == nil {
-			if vm, ok := sa.(*unix.SockaddrVM); ok {
-				c.local = &Addr{vm.CID, vm.Port}
-			}
-		}
-		if sa, err := unix.Getpeername(int(fd)); err == nil {
-			if vm, ok := sa.(*unix.SockaddrVM); ok {
-				c.remote = &Addr{vm.CID, vm.Port}
-			}
-		}
-	})
-	return c
+	if local, err := LocalCID(); err == nil {
+		return fmt.Sprintf("this machine's CID is %d; use \"any\" for every CID", local)
+	}
+	return "use \"any\" for every CID of this machine"
 }
 
-// Listener accepts vsock connections.
-type Listener struct {
-	f    *os.File
-	addr *Addr
+// cidString writes CIDAny as "any" in messages.
+func cidString(cid uint32) string {
+	if cid == CIDAny {
+		return "any"
+	}
+	return strconv.FormatUint(uint64(cid), 10)
 }
 
-// Listen listens on port (unix.VMADDR_PORT_ANY for any) of cid (CIDAny for
-// every CID).
-func Listen(cid, port uint32) (*Listener, error) {
-	what := fmt.Sprintf("vsock listen on %d:%d", cid, port)
-	fd, err := socket()
-	if err != nil {
-		return nil, explain(what, err)
+// opAddr writes an address in messages, with "any" for the wildcards.
+func opAddr(cid, port uint32) string {
+	p := strconv.FormatUint(uint64(port), 10)
+	if port == PortAny {
+		p = "any"
 	}
-	if err := unix.Bind(fd, &unix.SockaddrVM{CID: cid, Port: port}); err != nil {
-		unix.Close(fd)
-		return nil, explain(what, err)
-	}
-	if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
-		unix.Close(fd)
-		return nil, explain(what, err)
-	}
-	l := &Listener{f: os.NewFile(uintptr(fd), "vsock-listener"), addr: &Addr{cid, port}}
-	if sa, err := unix.Getsockname(fd); err == nil {
-		if vm, ok := sa.(*unix.SockaddrVM); ok {
-			l.addr = &Addr{vm.CID, vm.Port}
-		}
-	}
-	return l, nil
+	return cidString(cid) + ":" + p
 }
 
-// Accept waits for a connection; Close makes it return net.ErrClosed.
-func (l *Listener) Accept() (net.Conn, error) {
-	rc, err := l.f.SyscallConn()
-	if err != nil {
-		return nil, net.ErrClosed
+// errnoName gives an errno's symbol as " [EADDRNOTAVAIL]", or "" for
+// other errors.
+func errnoName(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) && unix.ErrnoName(errno) != "" {
+		return " [" + unix.ErrnoName(errno) + "]"
 	}
-	var nfd int
-	var aerr error
-	err = rc.Read(func(fd uintptr) bool {
-		nfd, _, aerr = unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		return !errors.Is(aerr, unix.EAGAIN)
-	})
-	if err != nil {
-		// The only way the poller's wait fails here is Close.
-		return nil, net.ErrClosed
-	}
-	if aerr != nil {
-		return nil, explain("vsock accept", aerr)
-	}
-	return newConn(nfd), nil
+	return ""
 }
-
-// Close stops listening.
-func (l *Listener) Close() error { return l.f.Close() }
-
-// Addr is the listening address.
-func (l *Listener) Addr() net.Addr { return l.addr }
