@@ -462,7 +462,7 @@ func TestRateAndProgress(t *testing.T) {
 	if cli.stdout.String() != "" {
 		t.Fatalf("stdout %q", cli.stdout.String())
 	}
-	re := regexp.MustCompile(`^gcat: sent 768\.00 KiB \(786432 bytes\), received 0 B \(0 bytes\) in \S+ \(\S+ \S+/s up, 0 B/s down\)\n$`)
+	re := regexp.MustCompile(`^gcat: sent 768\.00 KiB \(786432 bytes\), received 0 B \(0 bytes\) in [0-9.]+ s \([0-9.]+ \S+/s up, 0 B/s down\)\n$`)
 	if !re.MatchString(cli.stderr.String()) {
 		t.Fatalf("stderr %q", cli.stderr.String())
 	}

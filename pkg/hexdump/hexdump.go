@@ -1,24 +1,39 @@
-// Package hexdump writes ncat's -x/--hex-dump format, byte for byte as ncat
-// 7.93 writes it (measured): every chunk read from either side is dumped on
-// its own, its offsets starting at 0000, with no direction marker:
+// Package hexdump writes ncat's -x/--hex-dump format, byte for byte.
 //
-//	0000   68 65 6c 6c 6f 20 77 6f  72 6c 64 20 31 32 33 34  hello.world.1234
-//	0010   35 36 0a                                          56.
+// Measured against ncat 7.93 (ncat -l 127.0.0.1 PORT -x FILE, driven by a
+// loopback client sending chunks of 1, 8, 15, 16, 17, 33, 100 and 256 bytes
+// covering 0x00-0xff, with the server's stdin sending replies in between):
 //
-// Offsets are four lowercase hex digits (more when a chunk is longer than
-// 64 KiB), three spaces, sixteen lowercase hex bytes with an extra space
-// after the eighth, two spaces, then the bytes as characters, anything but
-// printable ASCII (space included) shown as '.', padded to sixteen columns.
+//	0000   00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  ................
+//	0010   10 20 41 7e 7f 80 ff                              ..A~...
+//
+// (the last line is padded with spaces to the full 16-character column).
+//
+//   - One line per 16 bytes: the offset as %04x (lowercase, at least four
+//     digits), three spaces, each byte as "%02x " (lowercase) with one extra
+//     space after the eighth, missing bytes as three spaces, one more space,
+//     then 16 character columns and "\n".
+//   - Character column: 0x21-0x7e as themselves, everything else (space,
+//     control bytes, 0x7f, 0x80-0xff) as '.'; short lines are padded with
+//     spaces to 16 columns.
+//   - Every read and every write is dumped on its own, its offset restarting
+//     at 0000 (ncat reads at most 8192 bytes at a time, so offsets stay at
+//     four digits in practice). Data received from the socket and data sent to
+//     it go to the same file, in the order they pass, with no direction
+//     marker, header, separator or blank line. Empty chunks produce nothing.
+//   - The file is created (mode 0666 before umask) and truncated when ncat
+//     starts, before any connection; with --append-output it is appended to.
+//     Opening the file is the caller's job; this package only formats.
 package hexdump
 
 import (
-	"fmt"
 	"io"
 	"sync"
 )
 
-// Dumper writes the hex dump of each chunk it is given. It is safe for
-// concurrent use: both directions of a relay dump into one file.
+// Dumper writes ncat's hex dump of each chunk it is given. It is safe for
+// concurrent use (both relay directions call it); each chunk's dump reaches
+// the underlying writer in a single Write, never interleaved with another.
 type Dumper struct {
 	mu  sync.Mutex
 	w   io.Writer
@@ -28,23 +43,32 @@ type Dumper struct {
 // New returns a Dumper writing to w.
 func New(w io.Writer) *Dumper { return &Dumper{w: w} }
 
-// Dump writes one chunk, as ncat dumps one read.
+// Dump writes the dump of one chunk, as ncat dumps one read or write, with
+// offsets starting at 0000. An empty chunk writes nothing. It returns the
+// underlying writer's error.
 func (d *Dumper) Dump(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.buf = Append(d.buf[:0], p)
+	d.buf = appendDump(d.buf[:0], p)
 	_, err := d.w.Write(d.buf)
+	if cap(d.buf) > 64<<10 {
+		d.buf = nil // don't keep a huge buffer around after a huge chunk
+	}
 	return err
 }
 
 const hexDigits = "0123456789abcdef"
 
-// Append appends the dump of one chunk to dst.
-func Append(dst, p []byte) []byte {
+// appendDump appends the dump of one chunk to dst.
+func appendDump(dst, p []byte) []byte {
 	for off := 0; off < len(p); off += 16 {
 		line := p[off:min(off+16, len(p))]
-		dst = fmt.Appendf(dst, "%04x   ", off)
-		for i := 0; i < 16; i++ {
+		dst = appendOffset(dst, off)
+		dst = append(dst, "   "...)
+		for i := range 16 {
 			if i < len(line) {
 				dst = append(dst, hexDigits[line[i]>>4], hexDigits[line[i]&15], ' ')
 			} else {
@@ -55,7 +79,7 @@ func Append(dst, p []byte) []byte {
 			}
 		}
 		dst = append(dst, ' ')
-		for i := 0; i < 16; i++ {
+		for i := range 16 {
 			c := byte(' ')
 			if i < len(line) {
 				c = line[i]
@@ -68,4 +92,16 @@ func Append(dst, p []byte) []byte {
 		dst = append(dst, '\n')
 	}
 	return dst
+}
+
+// appendOffset appends off as printf's %04x does.
+func appendOffset(dst []byte, off int) []byte {
+	var b [16]byte
+	i := len(b)
+	for off > 0 || i > len(b)-4 {
+		i--
+		b[i] = hexDigits[off&15]
+		off >>= 4
+	}
+	return append(dst, b[i:]...)
 }
