@@ -49,10 +49,19 @@ func pair(t *testing.T, network, addr string) (client, server net.Conn) {
 // EOF while the reverse direction still works.
 func checkHalfClose(t *testing.T, a, b net.Conn) {
 	t.Helper()
+	// The writer is joined before the test ends: the cleanup closes both
+	// ends, and a CloseWrite still running then would fail for that reason.
+	closed := make(chan error, 1)
 	go func() {
-		a.Write([]byte("ping"))
-		if err := CloseWrite(a); err != nil {
-			t.Errorf("CloseWrite: %v", err)
+		if _, err := a.Write([]byte("ping")); err != nil {
+			closed <- err
+			return
+		}
+		closed <- CloseWrite(a)
+	}()
+	defer func() {
+		if err := <-closed; err != nil {
+			t.Errorf("write and CloseWrite: %v", err)
 		}
 	}()
 	b.SetDeadline(time.Now().Add(10 * time.Second))
