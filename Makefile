@@ -1,7 +1,7 @@
 # gcat — build, demo, test, lint, fuzz, bench.
 GO ?= go
 BIN := bin/gcat
-PEERS := ncat socat nc curl python3
+PEERS := ncat socat nc curl python3 openssl
 DEMO_PORT ?= 9999
 
 .PHONY: build run test unit integration lint fuzz bench peers clean
@@ -39,7 +39,7 @@ peers:
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing test peers:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ncat socat netcat-openbsd curl python3 >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ncat socat netcat-openbsd curl python3 openssl >/dev/null; \
 	else echo "test peers missing:$$missing (not root: tests that need them will skip)"; fi
 
 FUZZTIME ?= 20s
@@ -47,6 +47,11 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzNormalize -fuzztime=$(FUZZTIME) ./cmd/gcat
 	$(GO) test -run='^$$' -fuzz=FuzzSplit -fuzztime=$(FUZZTIME) ./pkg/exec
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./pkg/timespec
+	$(GO) test -run='^$$' -fuzz=FuzzCiphers -fuzztime=$(FUZZTIME) ./pkg/tlsconf
+	$(GO) test -run='^$$' -fuzz=FuzzParseRate -fuzztime=$(FUZZTIME) ./pkg/ratelimit
+	$(GO) test -run='^$$' -fuzz=FuzzReader -fuzztime=$(FUZZTIME) ./pkg/crlf
+	$(GO) test -run='^$$' -fuzz=FuzzDump -fuzztime=$(FUZZTIME) ./pkg/hexdump
+	$(GO) test -run='^$$' -fuzz=FuzzFilter -fuzztime=$(FUZZTIME) ./pkg/telnet
 
 bench: build
 	scripts/bench

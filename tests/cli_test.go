@@ -44,7 +44,9 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"-e", "/no/such/program", "127.0.0.1"}, 2, "gcat: --exec: /no/such/program: no such file or directory"},
 		{[]string{"a", "1", "2"}, 2, "gcat: too many operands"},
 		{[]string{}, 2, "gcat: you must specify a host to connect to"},
-		{[]string{"--ssl", "127.0.0.1"}, 2, "gcat: --ssl is not supported yet"},
+		{[]string{"--ssl-ciphers", "DHE-RSA-AES256-SHA", "127.0.0.1"}, 2, `gcat: --ssl-ciphers "DHE-RSA-AES256-SHA" selects no cipher suite gcat offers`},
+		{[]string{"--ssl-cert", filepath.Join(t.TempDir(), "none.pem"), "--ssl-key", "k.pem", "-l", "127.0.0.1", "0"}, 1, "gcat: cannot load the certificate"},
+		{[]string{"--ssl-trustfile", filepath.Join(t.TempDir(), "none.pem"), "127.0.0.1", freePort}, 1, "gcat: cannot read the trust file"},
 		{[]string{"--proxy", "127.0.0.1", "127.0.0.1"}, 2, "gcat: --proxy is not supported yet"},
 		{[]string{"-n", "localhost", "80"}, 1, "host names are not allowed with -n"},
 	}

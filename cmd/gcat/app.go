@@ -132,6 +132,9 @@ func configFrom(c *cli.Context) (*netcat.Config, error) {
 	if err := ratesFrom(c, cfg); err != nil {
 		return nil, err
 	}
+	if err := tlsFrom(c, cfg); err != nil {
+		return nil, err
+	}
 	if err := combinations(c, cfg); err != nil {
 		return nil, err
 	}

@@ -91,7 +91,12 @@ func TestConfigErrors(t *testing.T) {
 		{"-q soon host", "invalid -q time"},
 		{"-U", "-U needs exactly one socket path"},
 		{"-U -p 5 /tmp/s", "-p cannot be used with -U"},
-		{"--ssl host", "--ssl is not supported yet"},
+		{"--ssl -U /tmp/s", "--ssl cannot be used with -U"},
+		{"--ssl -u host 53", "--ssl with -u (DTLS) is not supported yet"},
+		{"--ssl-cert c.pem host", "--ssl-cert and --ssl-key must be used together"},
+		{"--ssl-key k.pem host", "--ssl-cert and --ssl-key must be used together"},
+		{"--ssl-ciphers RC4-SHA host", `--ssl-ciphers "RC4-SHA" selects no cipher suite`},
+		{"--ssl-alpn , host", "--ssl-alpn needs"},
 		{"--sctp host", "--sctp"},
 		{"--broker", "--broker is not supported yet"},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -10,6 +11,7 @@ import (
 	"github.com/gcat-dev/gcat/pkg/luaexec"
 	"github.com/gcat-dev/gcat/pkg/netcat"
 	"github.com/gcat-dev/gcat/pkg/ratelimit"
+	"github.com/gcat-dev/gcat/pkg/tlsconf"
 	"github.com/gcat-dev/gcat/pkg/vsock"
 )
 
@@ -56,9 +58,57 @@ func combinations(c *cli.Context, cfg *netcat.Config) error {
 		return usagef("--vsock and -U are incompatible")
 	case cfg.Vsock && cfg.UDP:
 		return usagef("--vsock works with stream sockets only, not with -u")
+	case cfg.TLS && c.Bool("unixsock"):
+		return usagef("--ssl cannot be used with -U")
+	case cfg.TLS && cfg.UDP:
+		return usagef("--ssl with -u (DTLS) is not supported yet")
+	case cfg.TLS && cfg.Vsock:
+		return usagef("--ssl cannot be used with --vsock")
+	case cfg.TLS && cfg.Zero:
+		return usagef("-z and --ssl are incompatible")
 	case c.IsSet("append-output") && cfg.Output == "" && cfg.HexDump == "":
 		return usagef("--append-output needs -o or -x")
 	}
+	return nil
+}
+
+// tlsFrom reads the --ssl family. Every --ssl-* option implies --ssl, as in
+// ncat.
+func tlsFrom(c *cli.Context, cfg *netcat.Config) error {
+	o := tlsconf.Options{
+		CertFile:   c.String("ssl-cert"),
+		KeyFile:    c.String("ssl-key"),
+		Verify:     c.Bool("ssl-verify"),
+		TrustFile:  c.String("ssl-trustfile"),
+		ServerName: c.String("ssl-servername"),
+		Ciphers:    c.String("ssl-ciphers"),
+	}
+	if c.IsSet("ssl-alpn") {
+		for _, p := range strings.Split(c.String("ssl-alpn"), ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				o.ALPN = append(o.ALPN, p)
+			}
+		}
+		if len(o.ALPN) == 0 {
+			return usagef("--ssl-alpn needs a comma-separated list of protocols")
+		}
+	}
+	for _, o := range options {
+		if strings.HasPrefix(o.long, "ssl") && c.IsSet(o.long) {
+			cfg.TLS = true
+		}
+	}
+	switch {
+	case !cfg.TLS:
+		return nil
+	case (o.CertFile == "") != (o.KeyFile == ""):
+		return usagef("--ssl-cert and --ssl-key must be used together")
+	case o.Ciphers != "":
+		if _, err := tlsconf.Ciphers(o.Ciphers); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	cfg.TLSOptions = o
 	return nil
 }
 

@@ -44,6 +44,14 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
       --rate-in <rate>       Limit what is received
       --rate-out <rate>      Limit what is sent
       --progress             Show transfer progress on stderr
+      --ssl                  Connect or listen with TLS
+      --ssl-cert             Specify TLS certificate file (PEM) for listening
+      --ssl-key              Specify TLS private key (PEM) for listening
+      --ssl-verify           Verify trust and domain name of certificates
+      --ssl-trustfile        PEM file containing trusted TLS certificates
+      --ssl-ciphers          Cipherlist containing TLS ciphers to use
+      --ssl-servername       Request distinct server name (SNI)
+      --ssl-alpn             ALPN protocol list to use
       --version              Display gcat's version information and exit
 
 See docs/usage.md for every option and the half-close rules.

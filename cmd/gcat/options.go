@@ -22,7 +22,6 @@ func (o option) name() string {
 }
 
 const (
-	laterTLS   = "TLS"
 	laterProxy = "proxies"
 	laterMany  = "broker and access control"
 )
@@ -79,12 +78,12 @@ var options = []option{
 	{long: "proxy-type", arg: true, later: laterProxy},
 	{long: "proxy-auth", arg: true, later: laterProxy},
 	{long: "proxy-dns", arg: true, later: laterProxy},
-	{long: "ssl", later: laterTLS},
-	{long: "ssl-cert", arg: true, later: laterTLS},
-	{long: "ssl-key", arg: true, later: laterTLS},
-	{long: "ssl-verify", later: laterTLS},
-	{long: "ssl-trustfile", arg: true, later: laterTLS},
-	{long: "ssl-ciphers", arg: true, later: laterTLS},
-	{long: "ssl-servername", arg: true, later: laterTLS},
-	{long: "ssl-alpn", arg: true, later: laterTLS},
+	{long: "ssl"},
+	{long: "ssl-cert", arg: true},
+	{long: "ssl-key", arg: true},
+	{long: "ssl-verify"},
+	{long: "ssl-trustfile", arg: true},
+	{long: "ssl-ciphers", arg: true},
+	{long: "ssl-servername", arg: true},
+	{long: "ssl-alpn", arg: true},
 }

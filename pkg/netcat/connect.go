@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ func (r *runner) dial(ctx context.Context) (net.Conn, error) {
 		NoDNS: cfg.NoDNS, Source: cfg.Source, SourcePort: cfg.SourcePort,
 		Timeout: cfg.ConnectTimeout, UDP: cfg.UDP,
 	})
+	if err == nil && cfg.TLS {
+		return r.clientTLS(ctx, c, net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	}
 	if err != nil || !cfg.UDP {
 		return c, err
 	}

@@ -16,6 +16,7 @@ type hub struct {
 	mu      sync.Mutex
 	clients map[net.Conn]bool
 	inDone  bool       // stdin has ended: new clients get EOF at once
+	closed  bool       // the server is ending: no more clients
 	outMu   sync.Mutex // keeps each client's chunks whole on stdout
 	wg      sync.WaitGroup
 }
@@ -33,20 +34,36 @@ func (r *runner) listenHub(ctx context.Context, ln acceptor) error {
 			}
 			return err
 		}
-		c = r.filters.received(c)
-		h.add(c)
 		h.wg.Add(1)
-		go h.serve(c, io.out)
+		go func() {
+			defer h.wg.Done()
+			c, err := r.secure(ctx, c)
+			if err != nil {
+				r.log.info("Failed SSL connection: %v", err)
+				return
+			}
+			c = r.filters.received(c)
+			if h.add(c) {
+				h.serve(c, io.out)
+			}
+		}()
 	}
 }
 
-func (h *hub) add(c net.Conn) {
+// add makes c a client; after closeAll it refuses, since a handshake that
+// ends late must not add a client nobody will close.
+func (h *hub) add(c net.Conn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		c.Close()
+		return false
+	}
 	h.clients[c] = true
 	if h.inDone && !h.r.cfg.NoShutdown {
 		halfclose.CloseWrite(c)
 	}
+	return true
 }
 
 func (h *hub) remove(c net.Conn) {
@@ -58,7 +75,6 @@ func (h *hub) remove(c net.Conn) {
 
 // serve copies one client to stdout until the client's EOF.
 func (h *hub) serve(c net.Conn, out io.Writer) {
-	defer h.wg.Done()
 	defer h.remove(c)
 	buf := make([]byte, 64<<10)
 	for {
@@ -108,6 +124,7 @@ func (h *hub) broadcast(in io.Reader) {
 
 func (h *hub) closeAll() {
 	h.mu.Lock()
+	h.closed = true
 	for c := range h.clients {
 		c.Close()
 	}

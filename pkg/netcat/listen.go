@@ -151,9 +151,17 @@ func (r *runner) logConnection(c net.Conn) {
 
 // listenOnce serves a single connection, then exits, as ncat -l does.
 func (r *runner) listenOnce(ctx context.Context, ln acceptor) error {
-	c, err := r.accept(ctx, ln)
-	if err != nil {
-		return err
+	var c net.Conn
+	for c == nil {
+		raw, err := r.accept(ctx, ln)
+		if err != nil {
+			return err
+		}
+		// A client that fails the TLS handshake is not the one
+		// connection this server is for: wait for the next.
+		if c, err = r.secure(ctx, raw); err != nil {
+			r.log.error("Failed SSL connection: %v", err)
+		}
 	}
 	defer c.Close()
 	ln.Close() // later clients are refused, not left in the backlog
@@ -181,11 +189,16 @@ func (r *runner) listenExec(ctx context.Context, ln acceptor) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c, err := r.secure(ctx, c)
+			if err != nil {
+				r.log.info("Failed SSL connection: %v", err)
+				return
+			}
 			defer c.Close()
 			// A connection's failure ends that connection only. One
 			// that could not start its child is an error the user must
 			// see; the rest (resets and the like) are shown at -v.
-			_, err := r.serve(ctx, c, stdio{})
+			_, err = r.serve(ctx, c, stdio{})
 			var se *gexec.StartError
 			switch {
 			case err == nil || ctx.Err() != nil:

@@ -5,6 +5,7 @@ package netcat
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
 	"github.com/gcat-dev/gcat/pkg/relay"
+	"github.com/gcat-dev/gcat/pkg/tlsconf"
 )
 
 // Version is gcat's version, printed by -v and --version.
@@ -68,6 +70,10 @@ type Config struct {
 	// Progress shows a live transfer line on Stderr (--progress).
 	Progress bool
 
+	// TLS wraps connections in TLS (--ssl), configured by TLSOptions.
+	TLS        bool
+	TLSOptions tlsconf.Options
+
 	Verbose int // -v count
 
 	// Stdin, Stdout and Stderr default to the process's own.
@@ -95,6 +101,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer f.close()
 	r.filters = f
+	if err := r.prepareTLS(); err != nil {
+		return err
+	}
 	if cfg.Listen {
 		return r.listen(ctx)
 	}
@@ -112,9 +121,12 @@ func (e *StatusError) Error() string { return e.Err.Error() }
 func (e *StatusError) Unwrap() error { return e.Err }
 
 type runner struct {
-	cfg     Config
-	log     logger
-	filters *filters
+	cfg       Config
+	log       logger
+	filters   *filters
+	serverTLS *tls.Config // listen mode with --ssl
+	// clientTLSConf is connect mode's --ssl configuration.
+	clientTLSConf *tls.Config
 }
 
 func (r *runner) connect(ctx context.Context) error {
