@@ -4,7 +4,7 @@ BIN := bin/gcat
 PEERS := ncat socat nc curl python3 openssl
 DEMO_PORT ?= 9999
 
-.PHONY: build run test unit integration lint fuzz bench peers clean
+.PHONY: build run test unit integration lint fuzz bench bench-more peers clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/gcat
@@ -55,6 +55,9 @@ fuzz:
 
 bench: build
 	scripts/bench
+
+bench-more: build
+	scripts/bench-more
 
 clean:
 	rm -rf bin

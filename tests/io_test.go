@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -493,4 +494,71 @@ func TestVsockError(t *testing.T) {
 	if code := p.wait(); code != 1 || !strings.HasPrefix(p.stderr.String(), "gcat: vsock") {
 		t.Fatalf("exit %d, stderr %q", code, p.stderr.String())
 	}
+}
+
+// TestProgressLive: with stderr on a terminal, --progress redraws one live
+// line in place ("\r" ... erase to end of line) several times during the
+// transfer, erases it at the end and prints the summary.
+func TestProgressLive(t *testing.T) {
+	master, slave := hcOpenPTY(t)
+	const size = 512 << 10
+	port := tcpServer(t, func(c *net.TCPConn) { io.Copy(io.Discard, c) })
+	cmd := exec.Command(gcatBin, "--rate-out", "256K", "--progress", "127.0.0.1", port)
+	cmd.Stdin = bytes.NewReader(bytes.Repeat([]byte("x"), size))
+	cmd.Stderr = slave
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close() // the child's copy is the only one left: EOF on the master at its exit
+	output := hcReadAll(t, master)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("gcat: %v", err)
+		}
+	case <-time.After(bound):
+		cmd.Process.Kill()
+		t.Fatal("gcat did not exit")
+	}
+	out := string(output())
+	// 512 KiB at 256 KiB/s is about 2 s: at four redraws a second there
+	// are several, the exact count depending on the machine.
+	if n := strings.Count(out, "\rgcat: sent "); n < 2 {
+		t.Errorf("%d live redraws, want several: %q", n, out)
+	}
+	if !strings.Contains(out, "\x1b[K") {
+		t.Errorf("the live line is never erased: %q", out)
+	}
+	summary := regexp.MustCompile(`\r\x1b\[Kgcat: sent 512\.00 KiB \(524288 bytes\), received 0 B \(0 bytes\) in [0-9.]+ s \(.*\)\r?\n$`)
+	if !summary.MatchString(out) {
+		t.Errorf("no erase and summary at the end: %q", out)
+	}
+}
+
+// TestRateKeepOpenExec: --rate-in on a -lk -e server limits each
+// connection (a loose lower bound on the time), and every byte is echoed.
+func TestRateKeepOpenExec(t *testing.T) {
+	srv := gcat(t, nil, "-lkv", "--rate-in", "256K", "127.0.0.1", "0", "-e", "/bin/cat")
+	host, port := hostPort(t, srv.listenAddr())
+	data := bytes.Repeat([]byte("0123456789abcdef"), (384<<10)/16)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			cli := gcat(t, bytes.NewReader(data), host, port)
+			cli.mustSucceed()
+			// 384 KiB at 256 KiB/s: 1.5 s less one burst of 25.6 KiB.
+			if elapsed := time.Since(start); elapsed < 1300*time.Millisecond {
+				t.Errorf("client %d: 384 KiB at 256 KiB/s took only %v", i, elapsed)
+			}
+			if !bytes.Equal(cli.stdout.Bytes(), data) {
+				t.Errorf("client %d got %d bytes back", i, len(cli.stdout.Bytes()))
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -59,7 +59,9 @@ func init() {
 func newApp(stdout, stderr io.Writer, action cli.ActionFunc) *cli.App {
 	var flags []cli.Flag
 	for _, o := range options {
-		if o.arg {
+		if o.multi {
+			flags = append(flags, &cli.StringSliceFlag{Name: o.name()})
+		} else if o.arg {
 			flags = append(flags, &cli.StringFlag{Name: o.name()})
 		} else {
 			flags = append(flags, &cli.BoolFlag{Name: o.name()})
@@ -133,6 +135,9 @@ func configFrom(c *cli.Context) (*netcat.Config, error) {
 		return nil, err
 	}
 	if err := tlsFrom(c, cfg); err != nil {
+		return nil, err
+	}
+	if err := accessFrom(c, cfg); err != nil {
 		return nil, err
 	}
 	if err := combinations(c, cfg); err != nil {

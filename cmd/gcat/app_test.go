@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcat-dev/gcat/pkg/hostspec"
 	"github.com/gcat-dev/gcat/pkg/netcat"
 )
 
@@ -35,8 +37,9 @@ func TestConfigFrom(t *testing.T) {
 		{"--no-shutdown -k host 80", netcat.Config{Host: "host", Port: 80, NoShutdown: true, KeepOpen: true}},
 		{"-lU /tmp/s", netcat.Config{Listen: true, Unix: "/tmp/s"}},
 		{"-U /tmp/s", netcat.Config{Unix: "/tmp/s"}},
-		{"-lk -e /bin/cat 8000", netcat.Config{Listen: true, KeepOpen: true, Port: 8000, Exec: []string{"/bin/cat"}}},
+		{"-lk -e /bin/cat 8000", netcat.Config{Listen: true, KeepOpen: true, MaxConns: 100, Port: 8000, Exec: []string{"/bin/cat"}}},
 		{"-l -c tr 8000", netcat.Config{Listen: true, Port: 8000, Exec: []string{"/bin/sh", "-c", "tr"}}},
+		{"-lk -m 5 --allow 10.0.0.1 8000", netcat.Config{Listen: true, KeepOpen: true, MaxConns: 5, Port: 8000, Access: mustAccess("10.0.0.1")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
@@ -125,4 +128,12 @@ func TestHelpAndVersion(t *testing.T) {
 			t.Errorf("parse(%q) = %v, %v, output %q", args, cfg, err, out.String())
 		}
 	}
+}
+
+func mustAccess(allow string) *hostspec.Access {
+	l, err := (&hostspec.Parser{}).ParseArg(context.Background(), allow)
+	if err != nil {
+		panic(err)
+	}
+	return &hostspec.Access{Allow: l}
 }

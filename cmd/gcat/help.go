@@ -33,6 +33,11 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
   -x, --hex-dump <filename>  Dump session data as hex to a file
       --append-output        Append rather than clobber specified output files
   -t, --telnet               Answer Telnet negotiations
+  -m, --max-conns <n>        Maximum <n> simultaneous connections
+      --allow                Allow only given hosts to connect to gcat
+      --allowfile            A file of hosts allowed to connect to gcat
+      --deny                 Deny given hosts from connecting to gcat
+      --denyfile             A file of hosts denied from connecting to gcat
   -z                         Zero-I/O mode, report connection status only
       --send-only            Only send data, ignoring received; quit on EOF
       --recv-only            Only receive data, never send anything

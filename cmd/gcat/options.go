@@ -11,6 +11,9 @@ type option struct {
 	// but does not support yet; it is refused with a clear message.
 	later string
 	alias string // another long name for the same option
+	// multi options may be repeated, each value adding to the others
+	// (--allow a --allow b), as in ncat.
+	multi bool
 }
 
 // name is the option's canonical name: its long name, or its letter.
@@ -58,7 +61,7 @@ var options = []option{
 	{long: "lua-exec", arg: true},
 	{short: 'g', arg: true},
 	{short: 'G', arg: true},
-	{long: "max-conns", short: 'm', arg: true, later: laterMany},
+	{long: "max-conns", short: 'm', arg: true},
 	{long: "delay", short: 'd', arg: true},
 	{long: "output", short: 'o', arg: true},
 	{long: "hex-dump", short: 'x', arg: true},
@@ -68,10 +71,10 @@ var options = []option{
 	{long: "append-output"},
 	{long: "send-only"},
 	{long: "recv-only"},
-	{long: "allow", arg: true, later: laterMany},
-	{long: "allowfile", arg: true, later: laterMany},
-	{long: "deny", arg: true, later: laterMany},
-	{long: "denyfile", arg: true, later: laterMany},
+	{long: "allow", arg: true, multi: true},
+	{long: "allowfile", arg: true, multi: true},
+	{long: "deny", arg: true, multi: true},
+	{long: "denyfile", arg: true, multi: true},
 	{long: "broker", later: laterMany},
 	{long: "chat", alias: "talk", later: laterMany},
 	{long: "proxy", arg: true, later: laterProxy},

@@ -34,9 +34,13 @@ func (r *runner) listenHub(ctx context.Context, ln acceptor) error {
 			}
 			return err
 		}
+		if !r.take(c) {
+			continue
+		}
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()
+			defer r.release(c.RemoteAddr())
 			c, err := r.secure(ctx, c)
 			if err != nil {
 				r.log.info("Failed SSL connection: %v", err)

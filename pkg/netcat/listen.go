@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -89,6 +90,9 @@ func (r *runner) openListener(ctx context.Context) (acceptor, error) {
 			return nil, err
 		}
 		opt := dgram.Options{MaxPeers: maxPeers}
+		if cfg.MaxConns > 0 {
+			opt.MaxPeers = cfg.MaxConns
+		}
 		if cfg.KeepOpen {
 			opt.Expire = udpExpire
 			if cfg.IdleTimeout > 0 {
@@ -115,6 +119,9 @@ func (r *runner) listen(ctx context.Context) error {
 	for _, a := range ln.Addrs() {
 		r.log.info("Listening on %s", a)
 	}
+	if cfg.KeepOpen && cfg.MaxConns > 0 && !cfg.UDP {
+		r.slots = make(chan struct{}, cfg.MaxConns)
+	}
 	switch {
 	case !cfg.KeepOpen:
 		return r.listenOnce(ctx, ln)
@@ -125,11 +132,17 @@ func (r *runner) listen(ctx context.Context) error {
 	}
 }
 
-// accept waits for a connection and logs it.
+// accept waits for a connection that --allow and --deny admit, and logs
+// it. Refused peers are closed before anything is read from them.
 func (r *runner) accept(ctx context.Context, ln acceptor) (net.Conn, error) {
 	for {
 		c, err := ln.Accept(ctx)
 		if err == nil {
+			if !r.admit(c.RemoteAddr()) {
+				r.log.info("New connection from %s denied: not allowed", c.RemoteAddr())
+				c.Close()
+				continue
+			}
 			r.logConnection(c)
 			return c, nil
 		}
@@ -137,6 +150,48 @@ func (r *runner) accept(ctx context.Context, ln acceptor) (net.Conn, error) {
 			return nil, err
 		}
 		r.log.info("accept: %v", err) // EMFILE and the like: keep serving
+	}
+}
+
+// admit applies --allow and --deny to a peer. Unix and vsock peers have no
+// IP address: the lists do not apply to them.
+func (r *runner) admit(a net.Addr) bool {
+	if r.cfg.Access == nil {
+		return true
+	}
+	var ip netip.Addr
+	switch t := a.(type) {
+	case *net.TCPAddr:
+		ip = t.AddrPort().Addr()
+	case *net.UDPAddr:
+		ip = t.AddrPort().Addr()
+	default:
+		return true
+	}
+	return r.cfg.Access.Admit(ip.Unmap())
+}
+
+// take reserves a slot for a -k connection (-m); when all are taken the
+// connection is closed at once, as ncat does.
+func (r *runner) take(c net.Conn) bool {
+	if r.slots == nil {
+		return true
+	}
+	select {
+	case r.slots <- struct{}{}:
+		return true
+	default:
+		r.log.info("New connection from %s denied: connection limit reached (%d)", c.RemoteAddr(), cap(r.slots))
+		c.Close()
+		return false
+	}
+}
+
+// release frees the slot of a connection from peer that has ended.
+func (r *runner) release(peer net.Addr) {
+	r.log.debug("Connection from %s ended.", peer)
+	if r.slots != nil {
+		<-r.slots
 	}
 }
 
@@ -186,9 +241,13 @@ func (r *runner) listenExec(ctx context.Context, ln acceptor) error {
 			}
 			return err
 		}
+		if !r.take(c) {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer r.release(c.RemoteAddr())
 			c, err := r.secure(ctx, c)
 			if err != nil {
 				r.log.info("Failed SSL connection: %v", err)

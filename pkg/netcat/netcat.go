@@ -13,6 +13,7 @@ import (
 	"time"
 
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
+	"github.com/gcat-dev/gcat/pkg/hostspec"
 	"github.com/gcat-dev/gcat/pkg/relay"
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
 )
@@ -69,6 +70,16 @@ type Config struct {
 	RateIn, RateOut int64
 	// Progress shows a live transfer line on Stderr (--progress).
 	Progress bool
+
+	// MaxConns bounds the connections served at once in listen mode with
+	// -k (-m); more are closed as soon as they are accepted. Zero: no
+	// bound.
+	MaxConns int
+	// Access, if set, admits or refuses each peer in listen mode (--allow,
+	// --deny and their files), before any byte is read.
+	Access *hostspec.Access
+	// Broker and Chat are --broker and --chat.
+	Broker, Chat bool
 
 	// TLS wraps connections in TLS (--ssl), configured by TLSOptions.
 	TLS        bool
@@ -127,6 +138,8 @@ type runner struct {
 	serverTLS *tls.Config // listen mode with --ssl
 	// clientTLSConf is connect mode's --ssl configuration.
 	clientTLSConf *tls.Config
+	// slots holds a token per connection being served with -k (-m).
+	slots chan struct{}
 }
 
 func (r *runner) connect(ctx context.Context) error {
