@@ -33,10 +33,11 @@ func accessFrom(c *cli.Context, cfg *netcat.Config) error {
 		}
 		cfg.MaxConns = n
 	}
-	if cfg.Listen && (cfg.KeepOpen || cfg.Broker) && cfg.MaxConns == 0 {
+	server := cfg.KeepOpen || cfg.Broker || cfg.ProxyServer.Type != ""
+	if cfg.Listen && server && cfg.MaxConns == 0 {
 		cfg.MaxConns = defaultMaxConns
 	}
-	if c.IsSet("max-conns") && !cfg.KeepOpen && !cfg.Broker {
+	if c.IsSet("max-conns") && !server {
 		fmt.Fprintln(c.App.ErrWriter, "gcat: warning: maximum connections ignored, since it does not take effect without -k or --broker")
 	}
 	lists := map[string]*hostspec.List{}

@@ -137,6 +137,9 @@ func configFrom(c *cli.Context) (*netcat.Config, error) {
 	if err := tlsFrom(c, cfg); err != nil {
 		return nil, err
 	}
+	if err := proxyFrom(c, cfg); err != nil {
+		return nil, err
+	}
 	if err := accessFrom(c, cfg); err != nil {
 		return nil, err
 	}
@@ -240,6 +243,12 @@ func targetFrom(c *cli.Context, cfg *netcat.Config) error {
 		return nil
 	}
 	port, portSet := defaultPort, false
+	switch cfg.ProxyServer.Type {
+	case "http":
+		port = 3128 // ncat's HTTP proxy port
+	case "socks4", "socks5":
+		port = 1080
+	}
 	if c.IsSet("source-port") {
 		p, err := parsePort(c.String("source-port"))
 		if err != nil {

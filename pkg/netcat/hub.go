@@ -37,17 +37,28 @@ func (r *runner) listenHub(ctx context.Context, ln acceptor) error {
 		if !r.take(c) {
 			continue
 		}
+		// A plain client joins before the next accept, so that what
+		// stdin sends from now on reaches it; a TLS client joins once
+		// its handshake is done, which must not hold up the others.
+		added := false
+		if r.serverTLS == nil {
+			c = r.filters.received(c)
+			added = h.add(c)
+		}
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()
 			defer r.release(c.RemoteAddr())
-			c, err := r.secure(ctx, c)
-			if err != nil {
-				r.log.info("Failed SSL connection: %v", err)
-				return
+			if r.serverTLS != nil {
+				tc, err := r.secure(ctx, c)
+				if err != nil {
+					r.log.info("Failed SSL connection: %v", err)
+					return
+				}
+				c = r.filters.received(tc)
+				added = h.add(c)
 			}
-			c = r.filters.received(c)
-			if h.add(c) {
+			if added {
 				h.serve(c, io.out)
 			}
 		}()

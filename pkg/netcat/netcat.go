@@ -78,6 +78,13 @@ type Config struct {
 	// Access, if set, admits or refuses each peer in listen mode (--allow,
 	// --deny and their files), before any byte is read.
 	Access *hostspec.Access
+	// Proxy, if its Host is set, is the proxy connect mode goes through
+	// (--proxy and friends).
+	Proxy Proxy
+	// ProxyServer, if its Type is set, makes listen mode a proxy server
+	// (-l --proxy-type), serving every client until stopped.
+	ProxyServer ProxyServer
+
 	// Broker and Chat are --broker and --chat.
 	Broker, Chat bool
 
@@ -91,6 +98,26 @@ type Config struct {
 	Stdin  *os.File
 	Stdout *os.File
 	Stderr io.Writer
+}
+
+// Proxy is a proxy to connect through.
+type Proxy struct {
+	Type       string // "http", "socks4" or "socks5"
+	Host       string
+	Port       int
+	Auth       bool // User and Pass are set (--proxy-auth, NCAT_PROXY_AUTH)
+	User, Pass string
+	// DNS is where the target's name is resolved (--proxy-dns): "local",
+	// "remote" (by the proxy), "both" (locally if possible, else by the
+	// proxy) or "none" (nowhere: the target must be an address).
+	DNS string
+}
+
+// ProxyServer is the proxy server listen mode becomes.
+type ProxyServer struct {
+	Type       string // "http", "socks4" or "socks5"
+	Auth       bool   // require User (and Pass) from clients
+	User, Pass string
 }
 
 // Run runs the mode cfg describes until it ends or ctx is cancelled.

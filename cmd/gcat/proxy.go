@@ -1,0 +1,167 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/gcat-dev/gcat/pkg/netcat"
+)
+
+// proxyFrom reads --proxy, --proxy-type, --proxy-auth and --proxy-dns: the
+// proxy connect mode goes through, or, with -l, the proxy server gcat is.
+func proxyFrom(c *cli.Context, cfg *netcat.Config) error {
+	typ := strings.ToLower(c.String("proxy-type"))
+	switch typ {
+	case "", "http", "socks4", "socks5":
+	case "socks4a":
+		typ = "socks4" // SOCKS4a is SOCKS4 with a host name: --proxy-dns decides
+	default:
+		return usagef("invalid proxy type %q: want http, socks4 or socks5", c.String("proxy-type"))
+	}
+	user, pass, hasAuth, err := proxyAuth(c)
+	if err != nil {
+		return err
+	}
+	if cfg.Listen {
+		switch {
+		case c.IsSet("proxy"):
+			return usagef("invalid option combination: --proxy and -l (to be a proxy server, give -l --proxy-type)")
+		case c.IsSet("proxy-dns"):
+			return usagef("invalid option combination: --proxy-dns and -l")
+		case typ == "":
+			if hasAuth && c.IsSet("proxy-auth") {
+				return usagef("--proxy-auth with -l needs --proxy-type")
+			}
+			return nil
+		case cfg.Exec != nil:
+			return usagef("invalid option combination: a proxy server (-l --proxy-type) cannot run -e, -c or --lua-exec")
+		case cfg.UDP || c.Bool("unixsock"):
+			return usagef("a proxy server listens on TCP: --proxy-type cannot be used with -u or -U")
+		case typ == "socks4" && pass != "":
+			return usagef("--proxy-auth: a SOCKS4 server checks a user name only (give --proxy-auth USER)")
+		}
+		cfg.ProxyServer = netcat.ProxyServer{Type: typ, User: user, Pass: pass, Auth: hasAuth}
+		return nil
+	}
+	if !c.IsSet("proxy") {
+		if typ != "" || c.IsSet("proxy-auth") || c.IsSet("proxy-dns") {
+			return usagef("proxy options (--proxy-type, --proxy-auth, --proxy-dns) need a proxy address (--proxy)")
+		}
+		return nil
+	}
+	switch {
+	case cfg.UDP:
+		return usagef("invalid option combination: --proxy and -u")
+	case c.Bool("unixsock"):
+		return usagef("invalid option combination: --proxy and -U")
+	case cfg.Vsock:
+		return usagef("invalid option combination: --proxy and --vsock")
+	}
+	if typ == "" {
+		typ = "http"
+	}
+	p := netcat.Proxy{Type: typ, User: user, Pass: pass, Auth: hasAuth, DNS: "remote"}
+	if c.IsSet("proxy-dns") {
+		p.DNS = strings.ToLower(c.String("proxy-dns"))
+		switch p.DNS {
+		case "local", "remote", "both", "none":
+		default:
+			return usagef("invalid --proxy-dns %q: want local, remote, both or none", c.String("proxy-dns"))
+		}
+	}
+	defPort := 1080
+	if typ == "http" {
+		defPort = 3128
+	}
+	p.Host, p.Port, err = proxyAddr(c.String("proxy"), defPort)
+	if err != nil {
+		return err
+	}
+	if typ == "socks4" && pass != "" {
+		return usagef("--proxy-auth: SOCKS4 sends a user name only (give --proxy-auth USER)")
+	}
+	if hasAuth && typ != "socks4" && !strings.Contains(authValue(c), ":") {
+		// A user without a password: ask for it on the terminal, as
+		// ssh would; a script gets an empty password.
+		p.Pass, err = askPassword(p.User, net.JoinHostPort(p.Host, strconv.Itoa(p.Port)))
+		if err != nil {
+			return err
+		}
+	}
+	cfg.Proxy = p
+	return nil
+}
+
+// authValue is --proxy-auth, or NCAT_PROXY_AUTH when the option is absent.
+func authValue(c *cli.Context) string {
+	if c.IsSet("proxy-auth") {
+		return c.String("proxy-auth")
+	}
+	return os.Getenv("NCAT_PROXY_AUTH")
+}
+
+func proxyAuth(c *cli.Context) (user, pass string, ok bool, err error) {
+	v := authValue(c)
+	if v == "" {
+		if c.IsSet("proxy-auth") {
+			return "", "", false, usagef("--proxy-auth needs USER or USER:PASSWORD")
+		}
+		return "", "", false, nil
+	}
+	user, pass, _ = strings.Cut(v, ":")
+	if user == "" {
+		return "", "", false, usagef("--proxy-auth %q has no user name", v)
+	}
+	return user, pass, true, nil
+}
+
+// proxyAddr splits --proxy: host, host:port, [v6], [v6]:port or a bare v6
+// address.
+func proxyAddr(s string, defPort int) (string, int, error) {
+	if s == "" {
+		return "", 0, usagef("--proxy needs an address")
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		// No port: a name, an IPv4 address, [v6] or a bare v6 address.
+		host = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+		if strings.ContainsAny(host, "[]") {
+			return "", 0, usagef("invalid --proxy address %q", s)
+		}
+		return host, defPort, nil
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p <= 0 || p > 65535 {
+		return "", 0, usagef("invalid port in --proxy %q", s)
+	}
+	if host == "" {
+		return "", 0, usagef("invalid --proxy address %q: no host", s)
+	}
+	return host, p, nil
+}
+
+// askPassword prompts on the controlling terminal without echo, when there
+// is one; otherwise the password is empty.
+func askPassword(user, proxy string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil || !term.IsTerminal(int(os.Stdin.Fd())) {
+		if tty != nil {
+			tty.Close()
+		}
+		return "", nil
+	}
+	defer tty.Close()
+	fmt.Fprintf(tty, "Proxy password for %s at %s: ", user, proxy)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return "", fmt.Errorf("reading the proxy password: %w", err)
+	}
+	return string(b), nil
+}
