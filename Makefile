@@ -52,6 +52,16 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzReader -fuzztime=$(FUZZTIME) ./pkg/crlf
 	$(GO) test -run='^$$' -fuzz=FuzzDump -fuzztime=$(FUZZTIME) ./pkg/hexdump
 	$(GO) test -run='^$$' -fuzz=FuzzFilter -fuzztime=$(FUZZTIME) ./pkg/telnet
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./pkg/hostspec
+	$(GO) test -run='^$$' -fuzz='^FuzzParseAuthItems$$' -fuzztime=$(FUZZTIME) ./pkg/httpproxy
+	$(GO) test -run='^$$' -fuzz='^FuzzDigestRoundTrip$$' -fuzztime=$(FUZZTIME) ./pkg/httpproxy
+	$(GO) test -run='^$$' -fuzz='^FuzzReadResponse$$' -fuzztime=$(FUZZTIME) ./pkg/httpproxy
+	$(GO) test -run='^$$' -fuzz='^FuzzServe$$' -fuzztime=$(FUZZTIME) ./pkg/httpproxy
+	$(GO) test -run='^$$' -fuzz='^FuzzServerRequest4$$' -fuzztime=$(FUZZTIME) ./pkg/socks
+	$(GO) test -run='^$$' -fuzz='^FuzzServerRequest5$$' -fuzztime=$(FUZZTIME) ./pkg/socks
+	$(GO) test -run='^$$' -fuzz='^FuzzXNetRequest$$' -fuzztime=$(FUZZTIME) ./pkg/socks
+	$(GO) test -run='^$$' -fuzz='^FuzzClientReply5$$' -fuzztime=$(FUZZTIME) ./pkg/socks
+	$(GO) test -run='^$$' -fuzz='^FuzzClientReply4$$' -fuzztime=$(FUZZTIME) ./pkg/socks
 
 bench: build
 	scripts/bench

@@ -39,6 +39,13 @@ func TestConfigFrom(t *testing.T) {
 		{"-U /tmp/s", netcat.Config{Unix: "/tmp/s"}},
 		{"-lk -e /bin/cat 8000", netcat.Config{Listen: true, KeepOpen: true, MaxConns: 100, Port: 8000, Exec: []string{"/bin/cat"}}},
 		{"-l -c tr 8000", netcat.Config{Listen: true, Port: 8000, Exec: []string{"/bin/sh", "-c", "tr"}}},
+		{"--proxy [::1]:8080 --proxy-type socks5 --proxy-auth u:p h 80", netcat.Config{Host: "h", Port: 80,
+			Proxy: netcat.Proxy{Type: "socks5", Host: "::1", Port: 8080, Auth: true, User: "u", Pass: "p", DNS: "remote"}}},
+		{"--proxy ::1 h 80", netcat.Config{Host: "h", Port: 80, Proxy: netcat.Proxy{Type: "http", Host: "::1", Port: 3128, DNS: "remote"}}},
+		{"--proxy p --proxy-type socks4 --proxy-dns local h 80", netcat.Config{Host: "h", Port: 80, Proxy: netcat.Proxy{Type: "socks4", Host: "p", Port: 1080, DNS: "local"}}},
+		{"-l --proxy-type http", netcat.Config{Listen: true, Port: 3128, MaxConns: 100, ProxyServer: netcat.ProxyServer{Type: "http"}}},
+		{"-l --proxy-type socks5 --proxy-auth a:b 127.0.0.1", netcat.Config{Listen: true, Host: "127.0.0.1", Port: 1080, MaxConns: 100,
+			ProxyServer: netcat.ProxyServer{Type: "socks5", Auth: true, User: "a", Pass: "b"}}},
 		{"-lk -m 5 --allow 10.0.0.1 8000", netcat.Config{Listen: true, KeepOpen: true, MaxConns: 5, Port: 8000, Access: mustAccess("10.0.0.1")}},
 	}
 	for _, tt := range tests {

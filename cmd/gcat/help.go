@@ -49,6 +49,12 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
       --rate-in <rate>       Limit what is received
       --rate-out <rate>      Limit what is sent
       --progress             Show transfer progress on stderr
+      --proxy <addr[:port]>  Specify address of host to proxy through
+      --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5");
+                             with -l, be a proxy server of that type
+      --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server
+      --proxy-dns <type>     Specify where to resolve proxy destination
+                             ("local", "remote", "both", "none")
       --ssl                  Connect or listen with TLS
       --ssl-cert             Specify TLS certificate file (PEM) for listening
       --ssl-key              Specify TLS private key (PEM) for listening

@@ -25,8 +25,7 @@ func (o option) name() string {
 }
 
 const (
-	laterProxy = "proxies"
-	laterMany  = "broker and access control"
+	laterMany = "broker and access control"
 )
 
 // options is ncat 7.99's option set plus gcat's own (--linger, --rate,
@@ -77,10 +76,10 @@ var options = []option{
 	{long: "denyfile", arg: true, multi: true},
 	{long: "broker", later: laterMany},
 	{long: "chat", alias: "talk", later: laterMany},
-	{long: "proxy", arg: true, later: laterProxy},
-	{long: "proxy-type", arg: true, later: laterProxy},
-	{long: "proxy-auth", arg: true, later: laterProxy},
-	{long: "proxy-dns", arg: true, later: laterProxy},
+	{long: "proxy", arg: true},
+	{long: "proxy-type", arg: true},
+	{long: "proxy-auth", arg: true},
+	{long: "proxy-dns", arg: true},
 	{long: "ssl"},
 	{long: "ssl-cert", arg: true},
 	{long: "ssl-key", arg: true},

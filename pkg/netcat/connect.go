@@ -23,6 +23,13 @@ func (r *runner) dial(ctx context.Context) (net.Conn, error) {
 	if cfg.Vsock {
 		return r.dialVsock(ctx)
 	}
+	if cfg.Proxy.Host != "" {
+		c, err := r.dialProxy(ctx)
+		if err == nil && cfg.TLS {
+			return r.clientTLS(ctx, c, net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+		}
+		return c, err
+	}
 	c, err := dial.Dial(ctx, dial.Options{
 		Unix: cfg.Unix, Host: cfg.Host, Port: cfg.Port, Family: cfg.Family,
 		NoDNS: cfg.NoDNS, Source: cfg.Source, SourcePort: cfg.SourcePort,

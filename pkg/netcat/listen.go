@@ -119,10 +119,12 @@ func (r *runner) listen(ctx context.Context) error {
 	for _, a := range ln.Addrs() {
 		r.log.info("Listening on %s", a)
 	}
-	if cfg.KeepOpen && cfg.MaxConns > 0 && !cfg.UDP {
+	if (cfg.KeepOpen || cfg.ProxyServer.Type != "") && cfg.MaxConns > 0 && !cfg.UDP {
 		r.slots = make(chan struct{}, cfg.MaxConns)
 	}
 	switch {
+	case cfg.ProxyServer.Type != "":
+		return r.listenProxy(ctx, ln)
 	case !cfg.KeepOpen:
 		return r.listenOnce(ctx, ln)
 	case cfg.Exec != nil:
