@@ -47,7 +47,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"--ssl-ciphers", "DHE-RSA-AES256-SHA", "127.0.0.1"}, 2, `gcat: --ssl-ciphers "DHE-RSA-AES256-SHA" selects no cipher suite gcat offers`},
 		{[]string{"--ssl-cert", filepath.Join(t.TempDir(), "none.pem"), "--ssl-key", "k.pem", "-l", "127.0.0.1", "0"}, 1, "gcat: cannot load the certificate"},
 		{[]string{"--ssl-trustfile", filepath.Join(t.TempDir(), "none.pem"), "127.0.0.1", freePort}, 1, "gcat: cannot read the trust file"},
-		{[]string{"--proxy", "127.0.0.1", "127.0.0.1"}, 2, "gcat: --proxy is not supported yet"},
+		{[]string{"--broker", "-e", "/bin/cat"}, 2, "gcat: "},
 		{[]string{"-n", "localhost", "80"}, 1, "host names are not allowed with -n"},
 	}
 	for _, tt := range tests {

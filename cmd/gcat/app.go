@@ -113,7 +113,11 @@ func configFrom(c *cli.Context) (*netcat.Config, error) {
 		HexDump:    c.String("hex-dump"),
 		Append:     c.Bool("append-output"),
 		Progress:   c.Bool("progress"),
+		Chat:       c.Bool("chat"),
 	}
+	// --chat implies --broker, which implies -l, as in ncat.
+	cfg.Broker = c.Bool("broker") || cfg.Chat
+	cfg.Listen = cfg.Listen || cfg.Broker
 	if err := refuse(c); err != nil {
 		return nil, err
 	}

@@ -108,7 +108,8 @@ func TestConfigErrors(t *testing.T) {
 		{"--ssl-ciphers RC4-SHA host", `--ssl-ciphers "RC4-SHA" selects no cipher suite`},
 		{"--ssl-alpn , host", "--ssl-alpn needs"},
 		{"--sctp host", "--sctp"},
-		{"--broker", "--broker is not supported yet"},
+		{"--broker -e /bin/cat", "--broker (or --chat) and -e"},
+		{"--chat -u", "not with -u"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {

@@ -52,6 +52,12 @@ func combinations(c *cli.Context, cfg *netcat.Config) error {
 		return usagef("-z cannot be used with -e, -c or --lua-exec")
 	case cfg.Zero && cfg.Telnet:
 		return usagef("-z and -t are incompatible")
+	case cfg.Broker && cfg.Exec != nil:
+		return usagef("invalid option combination: --broker (or --chat) and -e, -c or --lua-exec")
+	case cfg.Broker && cfg.UDP:
+		return usagef("--broker and --chat work over TCP and Unix sockets, not with -u")
+	case cfg.Broker && cfg.ProxyServer.Type != "":
+		return usagef("invalid option combination: --broker and --proxy-type")
 	case cfg.SendOnly && cfg.RecvOnly:
 		return usagef("--send-only and --recv-only are incompatible")
 	case cfg.Vsock && c.Bool("unixsock"):

@@ -34,6 +34,8 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
       --append-output        Append rather than clobber specified output files
   -t, --telnet               Answer Telnet negotiations
   -m, --max-conns <n>        Maximum <n> simultaneous connections
+      --broker               Enable Ncat's connection brokering mode
+      --chat                 Start a simple Ncat chat server
       --allow                Allow only given hosts to connect to gcat
       --allowfile            A file of hosts allowed to connect to gcat
       --deny                 Deny given hosts from connecting to gcat

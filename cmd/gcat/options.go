@@ -24,9 +24,7 @@ func (o option) name() string {
 	return string(o.short)
 }
 
-const (
-	laterMany = "broker and access control"
-)
+const ()
 
 // options is ncat 7.99's option set plus gcat's own (--linger, --rate,
 // --rate-in, --rate-out, --progress).
@@ -74,8 +72,8 @@ var options = []option{
 	{long: "allowfile", arg: true, multi: true},
 	{long: "deny", arg: true, multi: true},
 	{long: "denyfile", arg: true, multi: true},
-	{long: "broker", later: laterMany},
-	{long: "chat", alias: "talk", later: laterMany},
+	{long: "broker"},
+	{long: "chat", alias: "talk"},
 	{long: "proxy", arg: true},
 	{long: "proxy-type", arg: true},
 	{long: "proxy-auth", arg: true},

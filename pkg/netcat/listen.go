@@ -119,12 +119,14 @@ func (r *runner) listen(ctx context.Context) error {
 	for _, a := range ln.Addrs() {
 		r.log.info("Listening on %s", a)
 	}
-	if (cfg.KeepOpen || cfg.ProxyServer.Type != "") && cfg.MaxConns > 0 && !cfg.UDP {
+	if (cfg.KeepOpen || cfg.ProxyServer.Type != "") && !cfg.Broker && cfg.MaxConns > 0 && !cfg.UDP {
 		r.slots = make(chan struct{}, cfg.MaxConns)
 	}
 	switch {
 	case cfg.ProxyServer.Type != "":
 		return r.listenProxy(ctx, ln)
+	case cfg.Broker:
+		return r.listenBroker(ctx, ln)
 	case !cfg.KeepOpen:
 		return r.listenOnce(ctx, ln)
 	case cfg.Exec != nil:

@@ -6,6 +6,7 @@
 //	benchtool conns ADDR N WANT     N sequential connections, each must read WANT\n then EOF
 //	benchtool rtt   ADDR N          N 64-byte round trips on one connection (median)
 //	benchtool start N CMD [ARG...]  run CMD N times (output discarded), median wall time
+//	benchtool fanout ADDR N ROUNDS [hold]  N clients on a broker; one message to all, ROUNDS times
 //
 // Each prints one line: a figure, or "FAIL reason" (exit status 1). Every
 // wait is bounded by -timeout, and echo gives up when nothing has come back
@@ -50,6 +51,8 @@ func main() {
 		out, err = conns(args[1], int(num(args, 2)), args[3], deadline)
 	case "rtt":
 		out, err = rtt(args[1], int(num(args, 2)), deadline)
+	case "fanout":
+		out, err = fanout(args[1], int(num(args, 2)), int(num(args, 3)), len(args) > 4 && args[4] == "hold", deadline)
 	case "start":
 		out, err = start(int(num(args, 1)), args[2:], deadline)
 	default:
