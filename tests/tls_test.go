@@ -6,6 +6,7 @@ package tests
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -394,4 +395,44 @@ func TestTLSKeepOpen(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDTLS: --ssl with -u, gcat to gcat (a child per peer with -k) and
+// against openssl s_server and s_client.
+func TestDTLS(t *testing.T) {
+	loop := `while read l; do echo "$NCAT_PROTO $l" | tr a-z A-Z; done`
+	srv := gcat(t, nil, "-ulkv", "--ssl", "127.0.0.1", "0", "-c", loop)
+	host, port := hostPort(t, srv.listenAddr())
+	for i := range 2 {
+		cli := gcat(t, strings.NewReader(fmt.Sprintf("peer %d\n", i)), "-u", "--ssl", host, port)
+		cli.mustSucceed()
+		if want := fmt.Sprintf("UDP PEER %d\n", i); cli.stdout.String() != want {
+			t.Errorf("client %d got %q, want %q", i, cli.stdout.String(), want)
+		}
+	}
+	need(t, "openssl")
+	ca := testpki.New(t)
+	cert, key := ca.Leaf("server", "ecdsa", time.Now().Add(time.Hour), "localhost", "127.0.0.1")
+	in, w := hcPipe(t)
+	ss := start(t, in, "openssl", "s_server", "-dtls1_2", "-accept", "127.0.0.1:0", "-naccept", "1", "-cert", cert, "-key", key)
+	host, port = hostPort(t, ss.waitStdout(sServerAccept))
+	cliIn, cliW := hcPipe(t)
+	cli := gcat(t, cliIn, "-u", "--ssl-trustfile", ca.CAFile, host, port)
+	cliW.WriteString("to s_server\n")
+	ss.waitStdout(regexp.MustCompile(`^(to s_server)$`))
+	w.WriteString("from s_server\n")
+	if line := cli.hcStdoutLine(); line != "from s_server" {
+		t.Fatalf("gcat got %q", line)
+	}
+	cliW.Close()
+	cli.mustSucceed()
+
+	srv2 := gcat(t, nil, "-ulv", "--ssl-cert", cert, "--ssl-key", key, "127.0.0.1", "0", "-c", loop)
+	host, port = hostPort(t, srv2.listenAddr())
+	scIn, scW := hcPipe(t)
+	sc := start(t, scIn, "openssl", "s_client", "-dtls1_2", "-quiet", "-CAfile", ca.CAFile, "-connect", host+":"+port)
+	scW.WriteString("from s_client\n")
+	if line := sc.hcStdoutLine(); line != "UDP FROM S_CLIENT" {
+		t.Fatalf("s_client got %q", line)
+	}
 }

@@ -102,7 +102,6 @@ func TestConfigErrors(t *testing.T) {
 		{"-U", "-U needs exactly one socket path"},
 		{"-U -p 5 /tmp/s", "-p cannot be used with -U"},
 		{"--ssl -U /tmp/s", "--ssl cannot be used with -U"},
-		{"--ssl -u host 53", "--ssl with -u (DTLS) is not supported yet"},
 		{"--ssl-cert c.pem host", "--ssl-cert and --ssl-key must be used together"},
 		{"--ssl-key k.pem host", "--ssl-cert and --ssl-key must be used together"},
 		{"--ssl-ciphers RC4-SHA host", `--ssl-ciphers "RC4-SHA" selects no cipher suite`},

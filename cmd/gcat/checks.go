@@ -66,8 +66,6 @@ func combinations(c *cli.Context, cfg *netcat.Config) error {
 		return usagef("--vsock works with stream sockets only, not with -u")
 	case cfg.TLS && c.Bool("unixsock"):
 		return usagef("--ssl cannot be used with -U")
-	case cfg.TLS && cfg.UDP:
-		return usagef("--ssl with -u (DTLS) is not supported yet")
 	case cfg.TLS && cfg.Vsock:
 		return usagef("--ssl cannot be used with --vsock")
 	case cfg.TLS && cfg.Zero:

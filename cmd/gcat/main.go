@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -42,10 +43,15 @@ func main() {
 }
 
 // runLua is the --lua-exec child: it runs the script on its stdin and
-// stdout, which the parent relays to the connection. (A script's os.exit
-// ends the process with the script's status directly.)
+// stdout, which the parent relays to the connection, and exits with the
+// status the script gave os.exit.
 func runLua(path string) int {
-	if err := luaexec.Run(path); err != nil {
+	err := luaexec.Run(path)
+	var ee *luaexec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.Code
+	case err != nil:
 		fmt.Fprintf(os.Stderr, "gcat: %v\n", err)
 		return 1
 	}

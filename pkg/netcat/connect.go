@@ -35,6 +35,9 @@ func (r *runner) dial(ctx context.Context) (net.Conn, error) {
 		NoDNS: cfg.NoDNS, Source: cfg.Source, SourcePort: cfg.SourcePort,
 		Timeout: cfg.ConnectTimeout, UDP: cfg.UDP,
 	})
+	if err == nil && cfg.TLS && cfg.UDP {
+		return r.clientDTLS(ctx, c, net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	}
 	if err == nil && cfg.TLS {
 		return r.clientTLS(ctx, c, net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	}

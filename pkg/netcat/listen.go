@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gcat-dev/gcat/pkg/dgram"
+	"github.com/gcat-dev/gcat/pkg/dtls"
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
 	"github.com/gcat-dev/gcat/pkg/listen"
 	"github.com/gcat-dev/gcat/pkg/relay"
@@ -104,7 +105,13 @@ func (r *runner) openListener(ctx context.Context) (acceptor, error) {
 				r.log.debug("dropped a datagram from %s: %s", from, why)
 			}
 		}
-		return dgram.Listen(pcs, opt), nil
+		dl := dgram.Listen(pcs, opt)
+		if r.serverTLS == nil {
+			return dl, nil
+		}
+		return dtls.NewListener(dl, r.serverTLS, dtls.ListenOptions{
+			Failed: func(err error) { r.log.info("Failed DTLS connection: %v", err) },
+		})
 	}
 	return listen.Listen(ctx, o)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gcat-dev/gcat/pkg/dtls"
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
 )
 
@@ -46,7 +47,7 @@ func (r *runner) prepareTLS() error {
 // secure runs the server side of the handshake on an accepted connection;
 // without --ssl it returns c as it is.
 func (r *runner) secure(ctx context.Context, c net.Conn) (net.Conn, error) {
-	if r.serverTLS == nil {
+	if r.serverTLS == nil || r.cfg.UDP { // DTLS sessions come from the listener done
 		return c, nil
 	}
 	tc := tls.Server(c, r.serverTLS)
@@ -79,7 +80,29 @@ func (r *runner) clientTLS(ctx context.Context, c net.Conn, target string) (net.
 		c.Close()
 		return nil, &tlsError{target: target, err: tlsconf.Reason(err)}
 	}
-	st := tc.ConnectionState()
+	r.reportServer(conf, tc.ConnectionState(), target, "SSL")
+	return tc, nil
+}
+
+// clientDTLS is clientTLS over a connected UDP socket (--ssl -u).
+func (r *runner) clientDTLS(ctx context.Context, c net.Conn, target string) (net.Conn, error) {
+	conf := r.clientTLSConf
+	if r.cfg.ConnectTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.cfg.ConnectTimeout)
+		defer cancel()
+	}
+	dc, err := dtls.Client(ctx, c, conf) // it closes c if the handshake fails
+	if err != nil {
+		return nil, err
+	}
+	r.reportServer(conf, dc.ConnectionState(), target, "DTLS")
+	return dc, nil
+}
+
+// reportServer says what the server's certificate is (-v) and, when
+// --ssl-verify did not require it to verify, warns if it would not have.
+func (r *runner) reportServer(conf *tls.Config, st tls.ConnectionState, target, proto string) {
 	if cert := st.PeerCertificates; len(cert) > 0 {
 		r.log.info("Subject: %s", cert[0].Subject)
 		r.log.info("Issuer: %s", cert[0].Issuer)
@@ -98,8 +121,11 @@ func (r *runner) clientTLS(ctx context.Context, c net.Conn, target string) (net.
 	if st.NegotiatedProtocol != "" {
 		r.log.info("ALPN: %s", st.NegotiatedProtocol)
 	}
-	r.log.info("SSL connection to %s (%s, %s).", target, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
-	return tc, nil
+	version := tls.VersionName(st.Version)
+	if st.Version == 0xfefd {
+		version = "DTLS 1.2"
+	}
+	r.log.info("%s connection to %s (%s, %s).", proto, target, version, tls.CipherSuiteName(st.CipherSuite))
 }
 
 // tlsError is a failed client handshake, said as
