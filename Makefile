@@ -4,7 +4,7 @@ BIN := bin/gcat
 PEERS := ncat socat nc curl python3 openssl
 DEMO_PORT ?= 9999
 
-.PHONY: build run test unit integration lint fuzz bench bench-more peers clean
+.PHONY: build run test unit integration lint fuzz bench bench-more bench-broker peers clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/gcat
@@ -68,6 +68,9 @@ bench: build
 
 bench-more: build
 	scripts/bench-more
+
+bench-broker: build
+	scripts/bench-broker
 
 clean:
 	rm -rf bin
