@@ -169,20 +169,7 @@ var listeningRE = regexp.MustCompile(`Listening on (\S+)`)
 // and returns the address, for gcat servers started with -v on port 0.
 func (p *proc) listenAddr() string {
 	p.t.Helper()
-	timer := time.NewTimer(bound)
-	defer timer.Stop()
-	for {
-		select {
-		case line := <-p.stderr.lines:
-			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				return m[1]
-			}
-		case <-p.done:
-			p.t.Fatalf("server exited before listening: %v\nstderr: %s", p.err, p.stderr.String())
-		case <-timer.C:
-			p.t.Fatalf("server not listening after %v\nstderr: %s", bound, p.stderr.String())
-		}
-	}
+	return p.waitStderr(listeningRE)
 }
 
 // wait waits, bounded, for p to exit and returns its exit code.

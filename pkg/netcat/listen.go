@@ -242,6 +242,27 @@ func (r *runner) listenOnce(ctx context.Context, ln acceptor) error {
 
 // listenExec gives every connection its own child, concurrently.
 func (r *runner) listenExec(ctx context.Context, ln acceptor) error {
+	return r.serveEach(ctx, ln, func(c net.Conn) {
+		defer c.Close()
+		// A connection's failure ends that connection only. One that
+		// could not start its child is an error the user must see; the
+		// rest (resets and the like) are shown at -v.
+		_, err := r.serve(ctx, c, stdio{})
+		var se *gexec.StartError
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case errors.As(err, &se):
+			r.log.error("%v", err)
+		default:
+			r.log.info("%s: %v", c.RemoteAddr(), err)
+		}
+	})
+}
+
+// serveEach accepts connections until ctx ends and handles each in its own
+// goroutine, after -m and the TLS handshake; it returns once all handlers
+// have.
+func (r *runner) serveEach(ctx context.Context, ln acceptor, handle func(net.Conn)) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -264,19 +285,7 @@ func (r *runner) listenExec(ctx context.Context, ln acceptor) error {
 				r.log.info("Failed SSL connection: %v", err)
 				return
 			}
-			defer c.Close()
-			// A connection's failure ends that connection only. One
-			// that could not start its child is an error the user must
-			// see; the rest (resets and the like) are shown at -v.
-			_, err = r.serve(ctx, c, stdio{})
-			var se *gexec.StartError
-			switch {
-			case err == nil || ctx.Err() != nil:
-			case errors.As(err, &se):
-				r.log.error("%v", err)
-			default:
-				r.log.info("%s: %v", c.RemoteAddr(), err)
-			}
+			handle(c)
 		}()
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/gcat-dev/gcat/pkg/dial"
 	"github.com/gcat-dev/gcat/pkg/httpproxy"
@@ -109,32 +108,10 @@ func (r *runner) listenProxy(ctx context.Context, ln acceptor) error {
 	default:
 		return fmt.Errorf("unknown proxy server type %q", ps.Type)
 	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		c, err := r.accept(ctx, ln)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return err
+	return r.serveEach(ctx, ln, func(c net.Conn) {
+		peer := c.RemoteAddr()
+		if err := serve(ctx, c); err != nil && ctx.Err() == nil && !errors.Is(err, httpproxy.ErrAuthRequired) {
+			r.log.info("%s: %v", peer, err)
 		}
-		if !r.take(c) {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer r.release(c.RemoteAddr())
-			peer := c.RemoteAddr()
-			c, err := r.secure(ctx, c)
-			if err != nil {
-				r.log.info("Failed SSL connection: %v", err)
-				return
-			}
-			if err := serve(ctx, c); err != nil && ctx.Err() == nil && !errors.Is(err, httpproxy.ErrAuthRequired) {
-				r.log.info("%s: %v", peer, err)
-			}
-		}()
-	}
+	})
 }
