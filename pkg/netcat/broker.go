@@ -10,7 +10,7 @@ import (
 // listenBroker is --broker and --chat: what a client sends goes to every
 // other client, stdin to all of them; nothing goes to stdout (as ncat).
 func (r *runner) listenBroker(ctx context.Context, ln acceptor) error {
-	r.checkFDLimit()
+	r.checkFDLimit(1)
 	b := broker.New(broker.Options{
 		Chat: r.cfg.Chat,
 		// ncat numbers chat users by their file descriptor: after stdio
@@ -50,13 +50,15 @@ func (r *runner) listenBroker(ctx context.Context, ln acceptor) error {
 }
 
 // checkFDLimit says at -v when the descriptor limit is too low for -m
-// clients. (Go raises the soft limit to the hard one at start.)
-func (r *runner) checkFDLimit() {
+// connections of perConn descriptors each (a socket; with -e also the two
+// pipes to the child). Go raises the soft limit to the hard one at start.
+func (r *runner) checkFDLimit(perConn int) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return
 	}
-	if need := uint64(r.cfg.MaxConns) + 16; lim.Cur < need {
-		r.log.info("the open file limit is %d (hard limit %d): fewer than the %d clients -m allows can connect; raise it with ulimit -n", lim.Cur, lim.Max, r.cfg.MaxConns)
+	if need := uint64(r.cfg.MaxConns*perConn) + 16; lim.Cur < need {
+		r.log.info("the open file limit is %d (hard limit %d): about %d of the %d connections -m allows can be served at once; raise it with ulimit -n",
+			lim.Cur, lim.Max, (lim.Cur-16)/uint64(perConn), r.cfg.MaxConns)
 	}
 }

@@ -22,7 +22,7 @@ type hub struct {
 }
 
 func (r *runner) listenHub(ctx context.Context, ln acceptor) error {
-	r.checkFDLimit()
+	r.checkFDLimit(1)
 	h := &hub{r: r, clients: map[net.Conn]bool{}}
 	io := r.stdio(true)
 	go h.broadcast(r.filters.sent(io.in))

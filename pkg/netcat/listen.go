@@ -242,6 +242,7 @@ func (r *runner) listenOnce(ctx context.Context, ln acceptor) error {
 
 // listenExec gives every connection its own child, concurrently.
 func (r *runner) listenExec(ctx context.Context, ln acceptor) error {
+	r.checkFDLimit(3)
 	return r.serveEach(ctx, ln, func(c net.Conn) {
 		defer c.Close()
 		// A connection's failure ends that connection only. One that
