@@ -180,3 +180,43 @@ func TestBrokerMaxConns(t *testing.T) {
 	}
 	a.c.Close()
 }
+
+// TestBrokerTLS: --broker --ssl, with gcat --ssl and ncat --ssl clients.
+func TestBrokerTLS(t *testing.T) {
+	in, _ := hcPipe(t)
+	srv := gcat(t, in, "--broker", "--ssl", "-v", "127.0.0.1", "0")
+	host, port := hostPort(t, srv.listenAddr())
+	aIn, aW := hcPipe(t)
+	a := gcat(t, aIn, "--ssl", host, port)
+	bArgs := []string{gcatBin, "--ssl", host, port}
+	if hasProg("ncat") {
+		bArgs = []string{"ncat", "--ssl", host, port}
+	}
+	bIn, bW := hcPipe(t)
+	b := start(t, bIn, bArgs[0], bArgs[1:]...)
+	srv.waitLines("Connection from", 2)
+	// A TLS client joins once its handshake is done, which nothing
+	// announces: b repeats its hello until a hears one. After that both
+	// have joined, and a's reply reaches b.
+	heard := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			bW.WriteString("hello from b\n")
+			select {
+			case <-heard:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	if line := a.hcStdoutLine(); line != "hello from b" {
+		t.Fatalf("a got %q", line)
+	}
+	close(heard)
+	aW.WriteString("hello from a\n")
+	if line := b.hcStdoutLine(); line != "hello from a" {
+		t.Fatalf("b got %q", line)
+	}
+}
