@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gcat-dev/gcat/internal/testnet"
 )
 
 // waitLimit bounds every wait in these tests; nothing should take near it.
@@ -27,33 +29,17 @@ func listen(t *testing.T) net.Listener {
 }
 
 // serveFunc runs handle for every connection ln accepts, each in its own
-// goroutine, and joins them all at cleanup.
+// goroutine under a deadline, and joins them all at cleanup.
 func serveFunc(t *testing.T, ln net.Listener, handle func(c net.Conn)) {
 	t.Helper()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(waitLimit))
-				handle(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		joined(t, &wg)
+	testnet.Serve(t, ln, func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(waitLimit))
+		handle(c)
 	})
 }
 
+// joined waits, bounded, for wg.
 func joined(t *testing.T, wg *sync.WaitGroup) {
 	t.Helper()
 	done := make(chan struct{})

@@ -8,9 +8,10 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gcat-dev/gcat/internal/testnet"
 )
 
 // TestClientServer runs gcat's client through gcat's server, checking what
@@ -247,24 +248,10 @@ func TestConnectCancel(t *testing.T) {
 func silentProxy(t *testing.T) string {
 	t.Helper()
 	ln := listen(t, "127.0.0.1:0")
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(wait))
-				io.Copy(io.Discard, c)
-			}()
-		}
-	}()
+	testnet.Serve(t, ln, func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(wait))
+		io.Copy(io.Discard, c)
+	})
 	return ln.Addr().String()
 }

@@ -10,9 +10,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gcat-dev/gcat/internal/testnet"
 )
 
 // wait bounds every wait in these tests: a hang fails instead of blocking.
@@ -47,29 +48,12 @@ func startServer(t *testing.T, cfg ServerConfig) *testServer {
 			return (&net.Dialer{}).DialContext(ctx, network, strings.Replace(addr, "origin.test:", "127.0.0.1:", 1))
 		}
 	}
+	// Cleanups run last first: cancel, then close and join, then the
+	// leak check.
+	t.Cleanup(func() { checkNoLeak(t) })
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s.errs <- Serve(ctx, c, cfg)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		cancel()
-		wg.Wait()
-		checkNoLeak(t)
-	})
+	testnet.Serve(t, ln, func(c net.Conn) { s.errs <- Serve(ctx, c, cfg) })
+	t.Cleanup(cancel)
 	return s
 }
 
@@ -104,29 +88,15 @@ func (s *testServer) served(t *testing.T) error {
 func startUpper(t *testing.T, addr string) string {
 	t.Helper()
 	ln := listen(t, addr)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(wait))
-				b, err := io.ReadAll(c)
-				if err != nil {
-					return
-				}
-				c.Write(bytes.ToUpper(b))
-			}()
+	testnet.Serve(t, ln, func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(wait))
+		b, err := io.ReadAll(c)
+		if err != nil {
+			return
 		}
-	}()
+		c.Write(bytes.ToUpper(b))
+	})
 	return ln.Addr().String()
 }
 
