@@ -8,7 +8,9 @@ import (
 )
 
 // TestCLIErrors: every failure is one "gcat: " line (plus a hint), with
-// exit status 1 for runtime failures and 2 for usage errors, never a trace.
+// exit status 1 for runtime failures and 2 for usage errors (with a hint to
+// -h) and for configurations that cannot run (one line naming the file or
+// program), never a trace.
 func TestCLIErrors(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -20,6 +22,7 @@ func TestCLIErrors(t *testing.T) {
 	_, freePort := hostPort(t, free.Addr().String())
 	free.Close() // nothing listens there now
 
+	const config = 3 // exit status 2, one line: a file or program the command line names
 	tests := []struct {
 		args []string
 		code int
@@ -37,16 +40,18 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"-l", "-s", "127.0.0.1"}, 2, "gcat: -l and -s are incompatible"},
 		{[]string{"-e", "/bin/cat", "-c", "cat", "127.0.0.1"}, 2, "gcat: only one of --exec, --sh-exec and --lua-exec"},
 		{[]string{"-l", "-z", "80"}, 2, "gcat: -z cannot be used with -l"},
-		{[]string{"--sctp", "127.0.0.1", "80"}, 2, "gcat: --sctp: "},
+		{[]string{"--sctp", "127.0.0.1", "80"}, 2, "gcat: --sctp is not supported"},
 		{[]string{"-g", "10.0.0.1", "127.0.0.1", "80"}, 2, "gcat: loose source routing (-g, -G) is not supported"},
 		{[]string{"--rate", "fast", "127.0.0.1"}, 2, `gcat: --rate: invalid rate "fast"`},
-		{[]string{"-o", filepath.Join(t.TempDir(), "no", "dir"), "127.0.0.1", freePort}, 1, "gcat: cannot open the session file: "},
-		{[]string{"-e", "/no/such/program", "127.0.0.1"}, 2, "gcat: --exec: /no/such/program: no such file or directory"},
+		{[]string{"-o", filepath.Join(t.TempDir(), "no", "dir"), "127.0.0.1", freePort}, config, "gcat: cannot open the session file: "},
+		{[]string{"-x", filepath.Join(t.TempDir(), "no", "dir"), "-l", "127.0.0.1", "0"}, config, "gcat: cannot open the session file: "},
+		{[]string{"-e", "/no/such/program", "127.0.0.1"}, config, "gcat: --exec: /no/such/program: no such file or directory"},
+		{[]string{"--lua-exec", "/no/such.lua", "-l", "127.0.0.1", "0"}, config, "gcat: --lua-exec: cannot open the Lua script /no/such.lua"},
 		{[]string{"a", "1", "2"}, 2, "gcat: too many operands"},
 		{[]string{}, 2, "gcat: you must specify a host to connect to"},
 		{[]string{"--ssl-ciphers", "DHE-RSA-AES256-SHA", "127.0.0.1"}, 2, `gcat: --ssl-ciphers "DHE-RSA-AES256-SHA" selects no cipher suite gcat offers`},
-		{[]string{"--ssl-cert", filepath.Join(t.TempDir(), "none.pem"), "--ssl-key", "k.pem", "-l", "127.0.0.1", "0"}, 1, "gcat: cannot load the certificate"},
-		{[]string{"--ssl-trustfile", filepath.Join(t.TempDir(), "none.pem"), "127.0.0.1", freePort}, 1, "gcat: cannot read the trust file"},
+		{[]string{"--ssl-cert", filepath.Join(t.TempDir(), "none.pem"), "--ssl-key", "k.pem", "-l", "127.0.0.1", "0"}, config, "gcat: cannot load the certificate"},
+		{[]string{"--ssl-trustfile", filepath.Join(t.TempDir(), "none.pem"), "127.0.0.1", freePort}, config, "gcat: cannot read the trust file"},
 		{[]string{"--broker", "-e", "/bin/cat"}, 2, "gcat: "},
 		{[]string{"-n", "localhost", "80"}, 1, "host names are not allowed with -n"},
 	}
@@ -55,8 +60,12 @@ func TestCLIErrors(t *testing.T) {
 			p := gcat(t, nil, tt.args...)
 			code := p.wait()
 			stderr := p.stderr.String()
-			if code != tt.code || !strings.Contains(stderr, tt.want) {
-				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.want)
+			want := tt.code
+			if tt.code == config {
+				want = 2
+			}
+			if code != want || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr, want, tt.want)
 			}
 			lines := scanLines([]byte(stderr))
 			if !strings.HasPrefix(lines[0], "gcat: ") || len(lines) > 2 || strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
@@ -64,6 +73,9 @@ func TestCLIErrors(t *testing.T) {
 			}
 			if tt.code == 2 && (len(lines) != 2 || !strings.Contains(lines[1], "-h")) {
 				t.Fatalf("usage error without a hint to -h: %q", stderr)
+			}
+			if tt.code == config && len(lines) != 1 {
+				t.Fatalf("configuration error in more than one line: %q", stderr)
 			}
 		})
 	}

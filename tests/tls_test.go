@@ -211,8 +211,10 @@ func TestTLSVerification(t *testing.T) {
 				t.Errorf("unexpected stderr: %q", stderr)
 			case want != "" && !strings.HasPrefix(stderr, want):
 				t.Errorf("stderr %q\nwant it to start %q", stderr, want)
-			case strings.Count(stderr, "\n") > 1:
+			case tt.status == 0 && strings.Count(stderr, "\n") > 1:
 				t.Errorf("more than one line: %q", stderr)
+			case tt.status != 0 && !strings.HasSuffix(stderr, "\ngcat: hint: give the certificate of the CA that signed it with --ssl-trustfile, or leave out --ssl-verify to connect anyway (the certificate is then only reported)\n"):
+				t.Errorf("not the error and its hint: %q", stderr)
 			}
 			if tt.status == 0 && cli.stdout.String() != "reply\n" {
 				t.Errorf("client got %q", cli.stdout.String())
@@ -326,8 +328,9 @@ func TestTLSAgainstOpenSSL(t *testing.T) {
 }
 
 // TestTLSHandshakeFailures: a TLS client of a plain server fails with one
-// line; a plain client of a TLS server is turned away and the server goes
-// on to serve the next, TLS, client.
+// line; a plain client of a -l TLS server (without -k) ends it, as with
+// ncat: the one connection it was for failed. With -k the server goes on to
+// serve the next, TLS, client.
 func TestTLSHandshakeFailures(t *testing.T) {
 	plain := gcat(t, strings.NewReader("HTTP/1.0 200 OK\r\n\r\nplain text, not TLS\n"), "-lv", "127.0.0.1", "0")
 	host, port := hostPort(t, plain.listenAddr())
@@ -343,12 +346,22 @@ func TestTLSHandshakeFailures(t *testing.T) {
 	host, port = hostPort(t, srv.listenAddr())
 	bad := gcat(t, strings.NewReader("GET / HTTP/1.0\r\n\r\n"), host, port)
 	bad.wait()
-	srv.waitStderr(regexp.MustCompile(`(Failed SSL connection: tls handshake with 127\.0\.0\.1:\d+: )`))
+	if code := srv.wait(); code != 1 || !regexp.MustCompile(`\ngcat: failed SSL connection from 127\.0\.0\.1:\d+: the peer does not speak TLS\n$`).MatchString(srv.stderr.String()) {
+		t.Errorf("-l --ssl after a plain client: exit %d, stderr %q", code, srv.stderr.String())
+	}
+	if strings.Contains(bad.stdout.String(), "secret") {
+		t.Errorf("the plain client got %q", bad.stdout.String())
+	}
+
+	srv = gcat(t, strings.NewReader("secret\n"), "-lkv", "--ssl", "127.0.0.1", "0")
+	host, port = hostPort(t, srv.listenAddr())
+	bad = gcat(t, strings.NewReader("GET / HTTP/1.0\r\n\r\n"), host, port)
+	bad.wait()
+	srv.waitStderr(regexp.MustCompile(`(Failed SSL connection from 127\.0\.0\.1:\d+: the peer does not speak TLS)`))
 	good := gcat(t, nil, "--ssl", host, port)
 	good.mustSucceed()
-	srv.mustSucceed()
-	if good.stdout.String() != "secret\n" || strings.Contains(bad.stdout.String(), "secret") {
-		t.Errorf("TLS client got %q, plain client %q", good.stdout.String(), bad.stdout.String())
+	if good.stdout.String() != "secret\n" {
+		t.Errorf("TLS client got %q", good.stdout.String())
 	}
 }
 

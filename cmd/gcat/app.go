@@ -172,21 +172,17 @@ func execFrom(c *cli.Context, cfg *netcat.Config) error {
 	case n > 1:
 		return usagef("only one of --exec, --sh-exec and --lua-exec may be given")
 	case c.IsSet("lua-exec"):
-		argv, err := luaChild(c.String("lua-exec"))
-		if err != nil {
-			return usagef("--lua-exec: %v", err)
+		cfg.LuaExec = c.String("lua-exec")
+		if cfg.LuaExec == "" {
+			return usagef("--lua-exec needs a script")
 		}
-		cfg.Exec = argv
-		return nil
 	case c.IsSet("exec"):
 		cfg.Exec = gexec.Split(c.String("exec"))
+		if len(cfg.Exec) == 0 || cfg.Exec[0] == "" {
+			return usagef("--exec: empty command")
+		}
 	case c.IsSet("sh-exec"):
 		cfg.Exec = []string{"/bin/sh", "-c", c.String("sh-exec")}
-	default:
-		return nil
-	}
-	if _, err := gexec.Resolve(cfg.Exec); err != nil {
-		return usagef("--exec: %v", err)
 	}
 	return nil
 }
@@ -301,11 +297,4 @@ func parsePort(s string) (int, error) {
 		return 0, usagef("invalid port number %q", s)
 	}
 	return p, nil
-}
-
-func display(o option) string {
-	if o.short != 0 {
-		return "-" + string(o.short)
-	}
-	return "--" + o.long
 }

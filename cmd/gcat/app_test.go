@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"io"
 	"reflect"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gcat-dev/gcat/pkg/hostspec"
 	"github.com/gcat-dev/gcat/pkg/netcat"
 )
 
@@ -37,16 +35,21 @@ func TestConfigFrom(t *testing.T) {
 		{"--no-shutdown -k host 80", netcat.Config{Host: "host", Port: 80, NoShutdown: true, KeepOpen: true}},
 		{"-lU /tmp/s", netcat.Config{Listen: true, Unix: "/tmp/s"}},
 		{"-U /tmp/s", netcat.Config{Unix: "/tmp/s"}},
-		{"-lk -e /bin/cat 8000", netcat.Config{Listen: true, KeepOpen: true, MaxConns: 100, Port: 8000, Exec: []string{"/bin/cat"}}},
+		{"-lk -e /bin/cat 8000", netcat.Config{Listen: true, KeepOpen: true, Port: 8000, Exec: []string{"/bin/cat"}}},
+		{"-lk --lua-exec x.lua 8000", netcat.Config{Listen: true, KeepOpen: true, Port: 8000, LuaExec: "x.lua"}},
 		{"-l -c tr 8000", netcat.Config{Listen: true, Port: 8000, Exec: []string{"/bin/sh", "-c", "tr"}}},
 		{"--proxy [::1]:8080 --proxy-type socks5 --proxy-auth u:p h 80", netcat.Config{Host: "h", Port: 80,
 			Proxy: netcat.Proxy{Type: "socks5", Host: "::1", Port: 8080, Auth: true, User: "u", Pass: "p", DNS: "remote"}}},
 		{"--proxy ::1 h 80", netcat.Config{Host: "h", Port: 80, Proxy: netcat.Proxy{Type: "http", Host: "::1", Port: 3128, DNS: "remote"}}},
 		{"--proxy p --proxy-type socks4 --proxy-dns local h 80", netcat.Config{Host: "h", Port: 80, Proxy: netcat.Proxy{Type: "socks4", Host: "p", Port: 1080, DNS: "local"}}},
-		{"-l --proxy-type http", netcat.Config{Listen: true, Port: 3128, MaxConns: 100, ProxyServer: netcat.ProxyServer{Type: "http"}}},
-		{"-l --proxy-type socks5 --proxy-auth a:b 127.0.0.1", netcat.Config{Listen: true, Host: "127.0.0.1", Port: 1080, MaxConns: 100,
+		{"-l --proxy-type http", netcat.Config{Listen: true, Port: 3128, ProxyServer: netcat.ProxyServer{Type: "http"}}},
+		{"-l --proxy-type socks5 --proxy-auth a:b 127.0.0.1", netcat.Config{Listen: true, Host: "127.0.0.1", Port: 1080,
 			ProxyServer: netcat.ProxyServer{Type: "socks5", Auth: true, User: "a", Pass: "b"}}},
-		{"-lk -m 5 --allow 10.0.0.1 8000", netcat.Config{Listen: true, KeepOpen: true, MaxConns: 5, Port: 8000, Access: mustAccess("10.0.0.1")}},
+		{"-lk -m 5 --allow 10.0.0.1 8000", netcat.Config{Listen: true, KeepOpen: true, MaxConns: 5, Port: 8000, Access: netcat.Access{Allow: []string{"10.0.0.1"}}}},
+		{"-lk --allow a --allow b,c --denyfile d.txt 8000", netcat.Config{Listen: true, KeepOpen: true, Port: 8000,
+			Access: netcat.Access{Allow: []string{"a", "b", "c"}, DenyFiles: []string{"d.txt"}}}},
+		{"--proxy p --proxy-auth user h 80", netcat.Config{Host: "h", Port: 80,
+			Proxy: netcat.Proxy{Type: "http", Host: "p", Port: 3128, Auth: true, User: "user", AskPass: true, DNS: "remote"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
@@ -72,7 +75,7 @@ func TestConfigErrors(t *testing.T) {
 		{"-l -s 127.0.0.1", "-l and -s are incompatible"},
 		{"-e /bin/cat -c cat host", "only one of --exec, --sh-exec and --lua-exec may be given"},
 		{"-e /bin/cat --lua-exec x.lua host", "only one of --exec, --sh-exec and --lua-exec"},
-		{"--lua-exec /no/such.lua host", "--lua-exec: cannot open the Lua script /no/such.lua"},
+		{"--lua-exec '' host", "--lua-exec needs a script"},
 		{"-l -z 80", "-z cannot be used with -l"},
 		{"-z -e /bin/cat host 80", "-z cannot be used with -e"},
 		{"-z -t host 80", "-z and -t are incompatible"},
@@ -88,8 +91,7 @@ func TestConfigErrors(t *testing.T) {
 		{"--rate-in 0 host", `--rate-in: invalid rate "0"`},
 		{"-g 10.0.0.1 host", "loose source routing (-g, -G) is not supported"},
 		{"-G 8 host", "loose source routing (-g, -G) is not supported"},
-		{"-e /no/such/program host", "--exec: "},
-		{"-e '' host", "--exec: "},
+		{"-e '' host", "--exec: empty command"},
 		{"host 99999", `invalid port number "99999"`},
 		{"host http", `invalid port number "http"`},
 		{"host 0", "invalid port number 0"},
@@ -106,7 +108,9 @@ func TestConfigErrors(t *testing.T) {
 		{"--ssl-key k.pem host", "--ssl-cert and --ssl-key must be used together"},
 		{"--ssl-ciphers RC4-SHA host", `--ssl-ciphers "RC4-SHA" selects no cipher suite`},
 		{"--ssl-alpn , host", "--ssl-alpn needs"},
-		{"--sctp host", "--sctp"},
+		{"--sctp host", "--sctp is not supported"},
+		{"-m 5 host", "--max-conns with connect"},
+		{"--allow 10.0.0.1 host", "--allow with connect"},
 		{"--broker -e /bin/cat", "--broker (or --chat) and -e"},
 		{"--chat -u", "not with -u"},
 	}
@@ -135,12 +139,4 @@ func TestHelpAndVersion(t *testing.T) {
 			t.Errorf("parse(%q) = %v, %v, output %q", args, cfg, err, out.String())
 		}
 	}
-}
-
-func mustAccess(allow string) *hostspec.Access {
-	l, err := (&hostspec.Parser{}).ParseArg(context.Background(), allow)
-	if err != nil {
-		panic(err)
-	}
-	return &hostspec.Access{Allow: l}
 }

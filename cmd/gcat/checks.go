@@ -1,28 +1,19 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"strings"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/gcat-dev/gcat/pkg/luaexec"
 	"github.com/gcat-dev/gcat/pkg/netcat"
 	"github.com/gcat-dev/gcat/pkg/ratelimit"
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
 	"github.com/gcat-dev/gcat/pkg/vsock"
 )
 
-// refuse rejects ncat options gcat recognises but cannot honour here, with
-// the reason, instead of an "unknown flag".
+// refuse rejects ncat options gcat recognises but cannot honour, with the
+// reason, instead of an "unknown flag".
 func refuse(c *cli.Context) error {
-	for _, o := range options {
-		if o.later != "" && c.IsSet(o.name()) {
-			return usagef("%s is not supported yet (planned with %s)", display(o), o.later)
-		}
-	}
 	if c.IsSet("g") || c.IsSet("G") {
 		// Linux accepts the IP option but every Linux router and host
 		// drops source-routed packets by default
@@ -31,12 +22,7 @@ func refuse(c *cli.Context) error {
 		return usagef("loose source routing (-g, -G) is not supported: Linux drops source-routed packets")
 	}
 	if c.Bool("sctp") {
-		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, syscall.IPPROTO_SCTP)
-		if err != nil {
-			return usagef("--sctp: this kernel has no SCTP support (%v)", err)
-		}
-		syscall.Close(fd)
-		return usagef("--sctp is not supported by gcat")
+		return usagef("--sctp is not supported by gcat: use TCP, or ncat for SCTP")
 	}
 	return nil
 }
@@ -48,11 +34,11 @@ func combinations(c *cli.Context, cfg *netcat.Config) error {
 		return usagef("-l and -s are incompatible; give the address to listen on as an operand")
 	case cfg.Zero && cfg.Listen:
 		return usagef("-z cannot be used with -l: zero-I/O mode reports on a port to connect to")
-	case cfg.Zero && cfg.Exec != nil:
+	case cfg.Zero && hasExec(cfg):
 		return usagef("-z cannot be used with -e, -c or --lua-exec")
 	case cfg.Zero && cfg.Telnet:
 		return usagef("-z and -t are incompatible")
-	case cfg.Broker && cfg.Exec != nil:
+	case cfg.Broker && hasExec(cfg):
 		return usagef("invalid option combination: --broker (or --chat) and -e, -c or --lua-exec")
 	case cfg.Broker && cfg.UDP:
 		return usagef("--broker and --chat work over TCP and Unix sockets, not with -u")
@@ -140,25 +126,6 @@ func ratesFrom(c *cli.Context, cfg *netcat.Config) error {
 	return nil
 }
 
-// luaChildArg, as gcat's first argument, before a script's path, makes gcat
-// run that Lua script with its own stdin and stdout: --lua-exec runs gcat
-// itself as the exec child, so the script is relayed like any -e program.
-const luaChildArg = "--lua-exec-child"
-
-// luaChild is the child's argv for --lua-exec path. The script is loaded
-// once here so that a missing file or a syntax error is a usage error at
-// start, as in ncat, not a failure per connection.
-func luaChild(path string) ([]string, error) {
-	if err := luaexec.Check(path); err != nil {
-		return nil, err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("cannot find gcat's own executable: %v", err)
-	}
-	return []string{self, luaChildArg, path}, nil
-}
-
 // vsockTarget checks the CID operand of --vsock.
 func vsockTarget(cfg *netcat.Config) error {
 	if cfg.Host == "" {
@@ -169,3 +136,7 @@ func vsockTarget(cfg *netcat.Config) error {
 	}
 	return nil
 }
+
+// hasExec reports whether a child runs for each connection (-e, -c,
+// --lua-exec).
+func hasExec(cfg *netcat.Config) bool { return cfg.Exec != nil || cfg.LuaExec != "" }

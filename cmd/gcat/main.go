@@ -18,7 +18,7 @@ import (
 )
 
 func main() {
-	if len(os.Args) == 3 && os.Args[1] == luaChildArg {
+	if len(os.Args) == 3 && os.Args[1] == luaexec.ChildArg {
 		os.Exit(runLua(os.Args[2]))
 	}
 	ctx, cancel := context.WithCancel(context.Background())

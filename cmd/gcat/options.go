@@ -7,9 +7,6 @@ type option struct {
 	long  string // canonical name, used for urfave/cli; "" if short-only
 	short byte   // 0 if long-only
 	arg   bool   // takes a value
-	// later names the issue that will implement an option gcat recognises
-	// but does not support yet; it is refused with a clear message.
-	later string
 	alias string // another long name for the same option
 	// multi options may be repeated, each value adding to the others
 	// (--allow a --allow b), as in ncat.
@@ -23,8 +20,6 @@ func (o option) name() string {
 	}
 	return string(o.short)
 }
-
-const ()
 
 // options is ncat 7.99's option set plus gcat's own (--linger, --rate,
 // --rate-in, --rate-out, --progress).

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/gcat-dev/gcat/pkg/netcat"
 )
@@ -39,7 +37,7 @@ func proxyFrom(c *cli.Context, cfg *netcat.Config) error {
 				return usagef("--proxy-auth with -l needs --proxy-type")
 			}
 			return nil
-		case cfg.Exec != nil:
+		case hasExec(cfg):
 			return usagef("invalid option combination: a proxy server (-l --proxy-type) cannot run -e, -c or --lua-exec")
 		case cfg.UDP || c.Bool("unixsock"):
 			return usagef("a proxy server listens on TCP: --proxy-type cannot be used with -u or -U")
@@ -86,14 +84,9 @@ func proxyFrom(c *cli.Context, cfg *netcat.Config) error {
 	if typ == "socks4" && pass != "" {
 		return usagef("--proxy-auth: SOCKS4 sends a user name only (give --proxy-auth USER)")
 	}
-	if hasAuth && typ != "socks4" && !strings.Contains(authValue(c), ":") {
-		// A user without a password: ask for it on the terminal, as
-		// ssh would; a script gets an empty password.
-		p.Pass, err = askPassword(p.User, net.JoinHostPort(p.Host, strconv.Itoa(p.Port)))
-		if err != nil {
-			return err
-		}
-	}
+	// A user without a password: netcat asks for it on the terminal, as
+	// ssh would, when there is one.
+	p.AskPass = hasAuth && typ != "socks4" && !strings.Contains(authValue(c), ":")
 	cfg.Proxy = p
 	return nil
 }
@@ -144,24 +137,4 @@ func proxyAddr(s string, defPort int) (string, int, error) {
 		return "", 0, usagef("invalid --proxy address %q: no host", s)
 	}
 	return host, p, nil
-}
-
-// askPassword prompts on the controlling terminal without echo, when there
-// is one; otherwise the password is empty.
-func askPassword(user, proxy string) (string, error) {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(os.Stdin.Fd())) {
-		if tty != nil {
-			tty.Close()
-		}
-		return "", nil
-	}
-	defer tty.Close()
-	fmt.Fprintf(tty, "Proxy password for %s at %s: ", user, proxy)
-	b, err := term.ReadPassword(int(tty.Fd()))
-	fmt.Fprintln(tty)
-	if err != nil {
-		return "", fmt.Errorf("reading the proxy password: %w", err)
-	}
-	return string(b), nil
 }

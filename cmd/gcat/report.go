@@ -5,23 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"syscall"
 
 	"github.com/gcat-dev/gcat/pkg/netcat"
+	"github.com/gcat-dev/gcat/pkg/neterr"
+	"github.com/gcat-dev/gcat/pkg/tlsconf"
 )
 
-// report prints err for the user, once, and returns the exit status:
-// 0 for success, 1 for a runtime failure, 2 for a usage error, 128+n when
-// signal n ended gcat, and 141 (as if by SIGPIPE, without a message) when
-// stdout's reader went away.
+// report prints err for the user, once, with a hint where one helps, and
+// returns the exit status: 0 for success, 1 for a runtime failure, 2 for a
+// usage or configuration error, 128+n when signal n ended gcat, and 141 (as
+// if by SIGPIPE, without a message) when stdout's reader went away.
 func report(w io.Writer, err error, sig os.Signal) int {
 	if s, ok := sig.(syscall.Signal); ok {
 		return 128 + int(s)
 	}
 	var ue *usageError
-	var pe *os.PathError
+	var se *netcat.StreamError
 	switch {
 	case err == nil:
 		return 0
@@ -30,27 +33,57 @@ func report(w io.Writer, err error, sig os.Signal) int {
 		return 2
 	case errors.Is(err, context.Canceled):
 		return 130
-	case errors.As(err, &pe) && pe.Path == "/dev/stdout" && errors.Is(err, syscall.EPIPE):
+	case errors.As(err, &se) && se.Stdout() && errors.Is(err, syscall.EPIPE):
+		// A closed stdout in a pipeline (gcat ... | head): what a C
+		// netcat's default SIGPIPE would do, quietly.
 		return 128 + int(syscall.SIGPIPE)
 	}
-	msg := err.Error()
-	fmt.Fprintf(w, "gcat: %s\n", msg)
-	if h := hint(msg); h != "" {
+	fmt.Fprintf(w, "gcat: %v\n", err)
+	if h := hint(err); h != "" {
 		fmt.Fprintf(w, "gcat: hint: %s\n", h)
 	}
-	var se *netcat.StatusError
-	if errors.As(err, &se) {
-		return se.Status
+	var ce *netcat.ConfigError
+	var st *netcat.StatusError
+	switch {
+	case errors.As(err, &ce):
+		return 2
+	case errors.As(err, &st):
+		return st.Status
 	}
 	return 1
 }
 
-func hint(msg string) string {
+// hint says what a user can do about err, decided by its type and errno.
+func hint(err error) string {
+	var (
+		stale *neterr.StaleSocketError
+		ne    *neterr.Error
+		te    *neterr.TimeoutError
+		dns   *net.DNSError
+		ve    *tlsconf.VerifyError
+	)
+	path := errors.As(err, &ne) && strings.HasPrefix(ne.Addr, "/")
 	switch {
-	case strings.HasSuffix(msg, "connection refused"):
-		return "is anything listening on that port?"
-	case strings.HasSuffix(msg, "address already in use"):
+	case errors.As(err, &stale):
+		return fmt.Sprintf("nothing answers on %s: a server that has gone left it; remove it (rm %s) and try again", stale.Path, stale.Path)
+	case errors.Is(err, syscall.EADDRINUSE) && path:
+		return "another program is listening on that socket; choose another path or stop it"
+	case errors.Is(err, syscall.EADDRINUSE):
 		return "another program is listening there; choose another port or stop it"
+	case errors.Is(err, syscall.ECONNREFUSED) && path:
+		return "is anything listening on that socket?"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "is anything listening on that port?"
+	case errors.Is(err, syscall.ENOENT) && path && ne.Op == neterr.OpConnect:
+		return "there is no socket at that path: is the server running?"
+	case errors.Is(err, syscall.EADDRNOTAVAIL) && ne != nil && ne.Op == "bind to":
+		return "the source address (-s) must be one of this machine's"
+	case errors.As(err, &te) && ne != nil && ne.Op == neterr.OpConnect:
+		return "is the host up and the port not filtered? -w sets how long to wait"
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "check the host name"
+	case errors.As(err, &ve):
+		return "give the certificate of the CA that signed it with --ssl-trustfile, or leave out --ssl-verify to connect anyway (the certificate is then only reported)"
 	}
 	return ""
 }

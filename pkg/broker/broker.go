@@ -1,6 +1,9 @@
 // Package broker relays between many clients as ncat's --broker and --chat
 // modes do: what one client sends reaches every other client, and what gcat
-// reads locally reaches them all.
+// reads locally reaches them all. With Options.Output it is the -lk hub
+// instead: what clients send goes to the local output, and local input to
+// every client. Either way one shared, bounded queue carries the fan-out:
+// no client can stall another.
 //
 // It reproduces ncat 7.93's observable behaviour (measured with the real
 // binary; see the tests and testdata/) without its limits: ncat serves its
@@ -59,6 +62,18 @@ type Options struct {
 
 	// Logf reports dropped clients. If nil, nothing is logged.
 	Logf func(format string, args ...any)
+
+	// Output, if set, makes the Broker the -lk hub: what a client sends
+	// goes to Output, one whole read at a time, instead of to the other
+	// clients. A failed write is told to OutputFailed, once, and what
+	// clients send after it is discarded.
+	Output       io.Writer
+	OutputFailed func(error)
+
+	// EndWithLocal passes the local input's EOF on to every client
+	// (CloseWrite, after everything it is due), and to those that join
+	// later, at once: the hub's half-close. ncat's broker does not.
+	EndWithLocal bool
 }
 
 // Broker relays between the clients given to Add. Its methods are safe for
@@ -77,7 +92,11 @@ type Broker struct {
 	leaving map[*client]struct{} // removed, still flushing what they were due
 	tail    *message             // the last message broadcast
 	closed  bool
+	ended   bool           // the local input has ended (with EndWithLocal)
 	wg      sync.WaitGroup // readers and writers
+
+	out *output // hub mode; nil for a broker
+	eof bool    // Options.EndWithLocal
 }
 
 // message is one broadcast. Messages form a singly linked list that every
@@ -110,21 +129,25 @@ func New(opt Options) *Broker {
 	if b.logf == nil {
 		b.logf = func(string, ...any) {}
 	}
+	if opt.Output != nil {
+		b.out = &output{w: opt.Output, failed: opt.OutputFailed}
+	}
+	b.eof = opt.EndWithLocal
 	b.joined.L = &b.mu
 	return b
 }
 
 // Add makes c a client and returns at once; the Broker owns c from now on
-// and closes it when the client leaves or the Broker closes. Accepting,
-// connection limits, access control and TLS are the caller's: Add takes
-// whatever it is given.
-func (b *Broker) Add(c net.Conn) {
+// and closes it when the client leaves or the Broker closes. The channel
+// returned is closed then. Accepting, connection limits, access control and
+// TLS are the caller's: Add takes whatever it is given.
+func (b *Broker) Add(c net.Conn) <-chan struct{} {
 	cl := newClient(b, c)
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
-		c.Close()
-		return
+		cl.close()
+		return cl.done
 	}
 	cl.slot = b.join(cl)
 	cl.id = b.firstUser + cl.slot
@@ -137,9 +160,14 @@ func (b *Broker) Add(c net.Conn) {
 		dropped = b.publish(nil, connectNotice(cl, b.users))
 	}
 	b.joined.Broadcast()
+	ended := b.ended
 	b.mu.Unlock()
 	b.reap(dropped)
+	if ended {
+		cl.endAfterQueue() // nothing is queued for a newcomer: EOF now
+	}
 	go cl.serve()
+	return cl.done
 }
 
 // join gives c the lowest free slot, as the kernel gives the lowest free fd.
@@ -173,11 +201,32 @@ func (b *Broker) FromLocal(r io.Reader) error {
 			b.received(nil, buf[:n])
 		}
 		if err == io.EOF {
+			b.endLocal()
 			return nil
 		}
 		if err != nil {
 			return err
 		}
+	}
+}
+
+// endLocal passes the local input's EOF on to every client, after what it
+// is due (EndWithLocal).
+func (b *Broker) endLocal() {
+	if !b.eof {
+		return
+	}
+	b.mu.Lock()
+	b.ended = true
+	var users []*client
+	for _, c := range b.users {
+		if c != nil {
+			users = append(users, c)
+		}
+	}
+	b.mu.Unlock()
+	for _, c := range users {
+		c.endAfterQueue()
 	}
 }
 

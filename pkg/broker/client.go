@@ -1,10 +1,13 @@
 package broker
 
 import (
+	"io"
 	"net"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/gcat-dev/gcat/pkg/halfclose"
 )
 
 // readSize is ncat's DEFAULT_TCP_BUF_LEN. In chat mode every read gets its
@@ -44,10 +47,15 @@ type client struct {
 	failed   bool     // a write failed: nothing more is written
 	dropped  bool     // it fell too far behind: reset, don't close
 	readDone bool     // serve has ended
+	eof      bool     // pass the local input's EOF on once caught up
+	shut     bool     // it has been passed on
+
+	closeOnce sync.Once
+	done      chan struct{} // closed with the conn
 }
 
 func newClient(b *Broker, conn net.Conn) *client {
-	return &client{b: b, conn: conn}
+	return &client{b: b, conn: conn, done: make(chan struct{})}
 }
 
 // serve passes on what the client sends until its EOF or an error, then
@@ -62,7 +70,11 @@ func (c *client) serve() {
 		buf := readBufs.Get().(*[readSize]byte)
 		n, err := c.conn.Read(buf[:])
 		if n > 0 {
-			c.b.received(c, buf[:n])
+			if c.b.out != nil {
+				c.b.out.write(buf[:n])
+			} else {
+				c.b.received(c, buf[:n])
+			}
 		}
 		readBufs.Put(buf)
 		if err != nil {
@@ -167,11 +179,36 @@ func (c *client) pending() (bufs net.Buffers, last *message, own int64) {
 	}
 	c.writing = false
 	done := c.readDone
+	shut := c.eofDue()
 	c.mu.Unlock()
+	if shut {
+		halfclose.CloseWrite(c.conn)
+	}
 	if done {
 		c.close()
 	}
 	return nil, nil, 0
+}
+
+// endAfterQueue passes the local input's EOF on to c once it has been sent
+// what it is due: now if its writer is idle, or when the writer is done.
+func (c *client) endAfterQueue() {
+	c.mu.Lock()
+	c.eof = true
+	shut := !c.writing && c.eofDue()
+	c.mu.Unlock()
+	if shut {
+		halfclose.CloseWrite(c.conn)
+	}
+}
+
+// eofDue reports, once, that c's EOF is to be passed on now. c.mu is held.
+func (c *client) eofDue() bool {
+	if !c.eof || c.shut || c.failed {
+		return false
+	}
+	c.shut = true
+	return true
 }
 
 // writeFailed ends the writer after an error. ncat would find the client
@@ -205,6 +242,7 @@ func (c *client) abort() {
 // the client at once that it lost data, and frees the buffer. A TLS conn
 // is cut below TLS, since a close_notify would wait on the stalled peer.
 func (c *client) close() {
+	defer c.closeOnce.Do(func() { close(c.done) })
 	c.b.forget(c)
 	c.mu.Lock()
 	dropped := c.dropped
@@ -238,4 +276,28 @@ func (c *client) name() string {
 		name += " (<user" + strconv.Itoa(c.id) + ">)"
 	}
 	return name
+}
+
+// output is the hub's local output: whole reads, one at a time.
+type output struct {
+	mu     sync.Mutex
+	w      io.Writer
+	err    error
+	failed func(error)
+}
+
+// write writes p, a client's read, whole. After a failure it discards: the
+// failure has been told to whoever ends the hub.
+func (o *output) write(p []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return
+	}
+	if _, err := o.w.Write(p); err != nil {
+		o.err = err
+		if o.failed != nil {
+			o.failed(err)
+		}
+	}
 }

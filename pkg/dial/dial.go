@@ -11,8 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"syscall"
 	"time"
+
+	"github.com/gcat-dev/gcat/pkg/neterr"
 )
 
 // Options describe the connection to make.
@@ -56,7 +58,7 @@ func Dial(ctx context.Context, o Options) (net.Conn, error) {
 	if o.Unix != "" {
 		c, err := d.DialContext(ctx, "unix", o.Unix)
 		if err != nil {
-			return nil, fmt.Errorf("connect to %s: %w", o.Unix, cause(err, o.Timeout))
+			return nil, &neterr.Error{Op: neterr.OpConnect, Addr: o.Unix, Err: cause(err, o.Timeout)}
 		}
 		return c, nil
 	}
@@ -69,19 +71,8 @@ func Dial(ctx context.Context, o Options) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Source != "" || o.SourcePort != 0 {
-		var src net.IP
-		if o.Source != "" {
-			sips, err := Resolve(ctx, o.Source, o.Family, o.NoDNS)
-			if err != nil {
-				return nil, fmt.Errorf("source address: %w", err)
-			}
-			src = sips[0]
-		}
-		d.LocalAddr = &net.TCPAddr{IP: src, Port: o.SourcePort}
-		if o.UDP {
-			d.LocalAddr = &net.UDPAddr{IP: src, Port: o.SourcePort}
-		}
+	if err := bindSource(ctx, &d, o); err != nil {
+		return nil, err
 	}
 	var lastErr error
 	for _, ip := range ips {
@@ -90,12 +81,46 @@ func Dial(ctx context.Context, o Options) (net.Conn, error) {
 		if err == nil {
 			return c, nil
 		}
-		lastErr = fmt.Errorf("connect to %s: %w", addr, cause(err, o.Timeout))
+		lastErr = connectError(addr, err, o)
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	return nil, lastErr
+}
+
+// bindSource sets the dialer's local address from -s and -p.
+func bindSource(ctx context.Context, d *net.Dialer, o Options) error {
+	if o.Source == "" && o.SourcePort == 0 {
+		return nil
+	}
+	var src net.IP
+	if o.Source != "" {
+		sips, err := Resolve(ctx, o.Source, o.Family, o.NoDNS)
+		if err != nil {
+			return fmt.Errorf("source address: %w", err)
+		}
+		src = sips[0]
+	}
+	d.LocalAddr = &net.TCPAddr{IP: src, Port: o.SourcePort}
+	if o.UDP {
+		d.LocalAddr = &net.UDPAddr{IP: src, Port: o.SourcePort}
+	}
+	return nil
+}
+
+// connectError says why the connect to addr failed. A source address or
+// port that cannot be bound (-s, -p) is named as such: the target is not
+// at fault.
+func connectError(addr string, err error, o Options) error {
+	c := cause(err, o.Timeout)
+	if o.Source != "" || o.SourcePort != 0 {
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "dial" && (errors.Is(c, syscall.EADDRNOTAVAIL) || errors.Is(c, syscall.EADDRINUSE)) {
+			return &neterr.Error{Op: "bind to", Addr: net.JoinHostPort(o.Source, strconv.Itoa(o.SourcePort)), Err: c}
+		}
+	}
+	return &neterr.Error{Op: neterr.OpConnect, Addr: addr, Err: c}
 }
 
 // dialUnixgram connects a Unix datagram socket bound to o.Source, or to a
@@ -113,7 +138,7 @@ func dialUnixgram(o Options) (net.Conn, error) {
 	c, err := net.DialUnix("unixgram", &net.UnixAddr{Name: local, Net: "unixgram"}, &net.UnixAddr{Name: o.Unix, Net: "unixgram"})
 	if err != nil {
 		Unbind(local, o.Source == "")
-		return nil, fmt.Errorf("connect to %s: %w", o.Unix, Reason(err))
+		return nil, neterr.New(neterr.OpConnect, o.Unix, err)
 	}
 	return c, nil
 }
@@ -162,10 +187,10 @@ func Resolve(ctx context.Context, host string, family int, noDNS bool) ([]net.IP
 	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
 	if err != nil {
 		var de *net.DNSError
-		if errors.As(err, &de) && de.IsNotFound {
-			return nil, fmt.Errorf("cannot resolve %s: no such host", host)
+		if errors.As(err, &de) {
+			err = &neterr.DNSError{DNSError: de}
 		}
-		return nil, fmt.Errorf("cannot resolve %s: %w", host, err)
+		return nil, &neterr.Error{Op: neterr.OpResolve, Addr: host, Err: err}
 	}
 	var ips []net.IP
 	for _, a := range addrs {
@@ -174,7 +199,7 @@ func Resolve(ctx context.Context, host string, family int, noDNS bool) ([]net.IP
 		}
 	}
 	if len(ips) == 0 {
-		return nil, fmt.Errorf("cannot resolve %s: no IPv%d address", host, family)
+		return nil, &neterr.Error{Op: neterr.OpResolve, Addr: host, Err: fmt.Errorf("no IPv%d address", family)}
 	}
 	return ips, nil
 }
@@ -184,34 +209,13 @@ func matches(ip net.IP, family int) bool {
 	return family == 0 || family == 4 && is4 || family == 6 && !is4
 }
 
-// cause strips Go's "dial tcp a->b:" prefix down to the reason, which the
-// caller prefixes with the target in gcat's words.
+// cause is why a connect failed: a timeout says the bound that expired
+// (-w), anything else is stripped of Go's wrappers by neterr.Cause.
 func cause(err error, timeout time.Duration) error {
 	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-		if timeout > 0 {
-			return fmt.Errorf("timed out after %v", timeout)
-		}
-		return errors.New("timed out")
+		return &neterr.TimeoutError{After: timeout, Err: err}
 	}
-	return Reason(err)
-}
-
-// Reason strips a *net.OpError and *os.SyscallError down to the cause
-// ("connection refused"), for messages that name the address themselves.
-// Context that wraps the OpError ("the peer closed ...: ") is kept.
-func Reason(err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		if prefix, ok := strings.CutSuffix(err.Error(), ": "+oe.Error()); ok {
-			return fmt.Errorf("%s: %w", prefix, Reason(oe))
-		}
-		var se interface{ Unwrap() error }
-		if errors.As(oe.Err, &se) && se.Unwrap() != nil {
-			return se.Unwrap()
-		}
-		return oe.Err
-	}
-	return err
+	return neterr.Cause(err)
 }
 
 func isTimeout(err error) bool {

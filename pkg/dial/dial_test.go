@@ -3,12 +3,14 @@ package dial
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gcat-dev/gcat/pkg/neterr"
 )
 
 func TestRefused(t *testing.T) {
@@ -63,15 +65,25 @@ func TestUnix(t *testing.T) {
 	}
 }
 
-func TestReason(t *testing.T) {
-	_, err := net.Dial("tcp", "127.0.0.1:1")
-	if got := Reason(err).Error(); got != "connection refused" {
-		t.Errorf("Reason(%v) = %q", err, got)
+// TestErrors: failures are *neterr.Error naming the operation and the
+// address, with the errno as their cause.
+func TestErrors(t *testing.T) {
+	_, err := Dial(context.Background(), Options{Host: "127.0.0.1", Port: 1})
+	var ne *neterr.Error
+	if !errors.As(err, &ne) || ne.Op != neterr.OpConnect || ne.Addr != "127.0.0.1:1" || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("err = %#v", err)
 	}
-	wrapped := fmt.Errorf("the peer closed: %w", err)
-	r := Reason(wrapped)
-	if r.Error() != "the peer closed: connection refused" || !errors.Is(r, syscall.ECONNREFUSED) {
-		t.Errorf("Reason(%v) = %q", wrapped, r)
+	if err.Error() != "connect to 127.0.0.1:1: connection refused" {
+		t.Errorf("err = %q", err)
+	}
+	_, err = Dial(context.Background(), Options{Host: "127.0.0.1", Port: 1, Source: "192.0.2.1"})
+	if !errors.As(err, &ne) || ne.Op != "bind to" || !errors.Is(err, syscall.EADDRNOTAVAIL) || !strings.HasPrefix(err.Error(), "bind to 192.0.2.1:0: ") {
+		t.Errorf("a source address not of this machine: %v", err)
+	}
+	_, err = Resolve(context.Background(), "no-such-host.invalid", 0, false)
+	var de *net.DNSError
+	if !errors.As(err, &de) || !de.IsNotFound || err.Error() != "cannot resolve no-such-host.invalid: no such host" {
+		t.Errorf("Resolve = %v", err)
 	}
 }
 

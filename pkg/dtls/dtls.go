@@ -202,3 +202,69 @@ func cipherSuites(ids []uint16) ([]dtls.CipherSuiteID, error) {
 	}
 	return suites, nil
 }
+
+// CheckServer checks that conf (from tlsconf.Server) can serve DTLS, so that
+// a configuration pion refuses is an error at start: pion checks its
+// options only when a peer comes.
+func CheckServer(conf *tls.Config) error {
+	_, err := checkServer(conf)
+	return err
+}
+
+func checkServer(conf *tls.Config) ([]dtls.ServerOption, error) {
+	opts, err := serverOptions(conf)
+	if err != nil {
+		return nil, err
+	}
+	dc, err := dtls.ServerWithOptions(newPacketConn(nopConn{}), nopAddr{}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("dtls: invalid configuration: %w", err)
+	}
+	dc.Close()
+	return opts, nil
+}
+
+// Server runs the server handshake with one peer over c, the peer's session
+// of a datagram listener (a *dgram.Session), whose every Read returns one
+// datagram. ctx bounds the handshake; without a deadline,
+// DefaultHandshakeTimeout does. The returned Conn owns c; if the handshake
+// fails, c is closed and the error says why in a few words.
+func Server(ctx context.Context, c net.Conn, conf *tls.Config) (*Conn, error) {
+	opts, err := serverOptions(conf)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultHandshakeTimeout)
+		defer cancel()
+	}
+	return server(ctx, c, opts)
+}
+
+func server(ctx context.Context, c net.Conn, opts []dtls.ServerOption) (*Conn, error) {
+	pc := newPacketConn(c)
+	dc, err := dtls.ServerWithOptions(pc, c.RemoteAddr(), opts...)
+	if err != nil {
+		c.Close()
+		return nil, reason(pc, err, "client")
+	}
+	if err := dc.HandshakeContext(ctx); err != nil {
+		dc.Close() // closes c too
+		return nil, reason(pc, err, "client")
+	}
+	return newConn(dc, ""), nil
+}
+
+// nopConn is a session that never receives, for checking options.
+type nopConn struct{ net.Conn }
+
+func (nopConn) Close() error         { return nil }
+func (nopConn) LocalAddr() net.Addr  { return nopAddr{} }
+func (nopConn) RemoteAddr() net.Addr { return nopAddr{} }
+
+type nopAddr struct{}
+
+func (nopAddr) Network() string { return "udp" }
+func (nopAddr) String() string  { return "-" }

@@ -55,17 +55,10 @@ type Listener struct {
 // tlsconf.Server) as the server's configuration. The Listener owns inner
 // from then on; if NewListener fails, inner is left to the caller.
 func NewListener(inner PacketListener, conf *tls.Config, lo ListenOptions) (*Listener, error) {
-	opts, err := serverOptions(conf)
+	opts, err := checkServer(conf)
 	if err != nil {
 		return nil, err
 	}
-	// Pion checks options only when a peer comes: check them now, on a
-	// session that never sees a datagram.
-	dc, err := dtls.ServerWithOptions(newPacketConn(nopConn{}), nopAddr{}, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("dtls: invalid configuration: %w", err)
-	}
-	dc.Close()
 	if lo.HandshakeTimeout == 0 {
 		lo.HandshakeTimeout = DefaultHandshakeTimeout
 	}
@@ -124,27 +117,19 @@ func (l *Listener) acceptLoop() {
 func (l *Listener) handshake(c net.Conn) {
 	defer l.wg.Done()
 	raddr := c.RemoteAddr()
-	pc := newPacketConn(c)
-	dc, err := dtls.ServerWithOptions(pc, raddr, l.opts...)
-	if err != nil { // checked in NewListener; kept for safety
-		c.Close()
-		l.failed(handshakeError(raddr, pc, err, "client"))
-		return
-	}
 	ctx := l.ctx
 	if l.lo.HandshakeTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, l.lo.HandshakeTimeout)
 		defer cancel()
 	}
-	if err := dc.HandshakeContext(ctx); err != nil {
-		dc.Close() // closes c too
+	conn, err := server(ctx, c, l.opts)
+	if err != nil {
 		if l.ctx.Err() == nil {
-			l.failed(handshakeError(raddr, pc, err, "client"))
+			l.failed(fmt.Errorf("dtls handshake with %s: %w", raddr, err))
 		}
 		return
 	}
-	conn := newConn(dc, "")
 	select {
 	case l.ready <- conn:
 	case <-l.ctx.Done():
@@ -157,15 +142,3 @@ func (l *Listener) failed(err error) {
 		l.lo.Failed(err)
 	}
 }
-
-// nopConn is a session that never receives, for checking options.
-type nopConn struct{ net.Conn }
-
-func (nopConn) Close() error         { return nil }
-func (nopConn) LocalAddr() net.Addr  { return nopAddr{} }
-func (nopConn) RemoteAddr() net.Addr { return nopAddr{} }
-
-type nopAddr struct{}
-
-func (nopAddr) Network() string { return "udp" }
-func (nopAddr) String() string  { return "-" }

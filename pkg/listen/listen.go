@@ -7,15 +7,15 @@ package listen
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"strconv"
 	"sync"
-	"time"
+	"syscall"
 
 	"github.com/gcat-dev/gcat/pkg/dial"
+	"github.com/gcat-dev/gcat/pkg/neterr"
 )
 
 // Options describe where to listen.
@@ -53,7 +53,7 @@ func Listen(ctx context.Context, o Options) (*Listener, error) {
 	if o.Unix != "" {
 		ln, err := lc.Listen(ctx, "unix", o.Unix)
 		if err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", o.Unix, dial.Reason(err))
+			return nil, unixError(o.Unix, err)
 		}
 		lns = []net.Listener{ln}
 	} else {
@@ -108,18 +108,12 @@ func (l *Listener) acceptLoop(ln net.Listener) {
 	defer l.wg.Done()
 	for {
 		c, err := ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// EMFILE and the like: report, pause so a lasting
-			// failure does not spin, and keep serving.
-			time.Sleep(50 * time.Millisecond)
+		if errors.Is(err, net.ErrClosed) {
+			return
 		}
+		// Other failures (EMFILE and the like) go to the caller, which
+		// decides whether to go on; this loop waits until it has taken
+		// them, so a lasting failure does not spin.
 		select {
 		case l.conns <- accepted{c, err}:
 		case <-l.done:
@@ -139,7 +133,7 @@ func ListenPacket(ctx context.Context, o Options) ([]net.PacketConn, error) {
 	if o.Unix != "" {
 		pc, err := lc.ListenPacket(ctx, "unixgram", o.Unix)
 		if err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", o.Unix, dial.Reason(err))
+			return nil, unixError(o.Unix, err)
 		}
 		return []net.PacketConn{&unlinkOnClose{pc.(*net.UnixConn), o.Unix}}, nil
 	}
@@ -177,7 +171,7 @@ func bind[T io.Closer](ctx context.Context, o Options, base string, listen func(
 		s4, err := listen(base+"4", net.JoinHostPort("0.0.0.0", strconv.Itoa(port)))
 		if err != nil {
 			closeAll(socks)
-			return nil, fmt.Errorf("listen on 0.0.0.0:%d: %w", port, dial.Reason(err))
+			return nil, neterr.New(neterr.OpListen, net.JoinHostPort("0.0.0.0", strconv.Itoa(port)), err)
 		}
 		return append(socks, s4), nil
 	}
@@ -198,9 +192,28 @@ func bind[T io.Closer](ctx context.Context, o Options, base string, listen func(
 	}
 	s, err := listen(dial.Network(base, family), addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", addr, dial.Reason(err))
+		return nil, neterr.New(neterr.OpListen, addr, err)
 	}
 	return []T{s}, nil
+}
+
+// unixError says why a Unix socket could not be bound at path. A socket
+// file that is in the way but that no socket is bound to any more was left
+// by a server that died: it is a *neterr.StaleSocketError, for a better
+// hint. (Connecting to find out would not do: a live server, listening for
+// one connection, would take the probe for its client.)
+func unixError(path string, err error) error {
+	e := neterr.New(neterr.OpListen, path, err)
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return e
+	}
+	if fi, serr := os.Stat(path); serr != nil || fi.Mode()&os.ModeSocket == 0 {
+		return e // not a socket: some other file is in the way
+	}
+	if bound, known := socketBound(path); known && !bound {
+		e.Err = &neterr.StaleSocketError{Path: path}
+	}
+	return e
 }
 
 func closeAll[T io.Closer](socks []T) {

@@ -25,6 +25,11 @@ import (
 	"github.com/yuin/gopher-lua/parse"
 )
 
+// ChildArg, as gcat's first argument, before a script's path, makes gcat
+// run that script on its own stdin and stdout: --lua-exec runs gcat itself
+// as the exec child, so the script is relayed like any -e program.
+const ChildArg = "--lua-exec-child"
+
 // ExitError is returned by RunWith when the script called os.exit with a
 // status other than success. The process running the script should exit
 // with Code (only its low 8 bits reach the parent on Unix).

@@ -6,50 +6,74 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gcat-dev/gcat/pkg/dgram"
 	"github.com/gcat-dev/gcat/pkg/dial"
 	"github.com/gcat-dev/gcat/pkg/relay"
-	"github.com/gcat-dev/gcat/pkg/vsock"
 )
 
+// connect is connect mode: one connection, relayed with stdio or a child.
+func (r *runner) connect(ctx context.Context) error {
+	start := time.Now()
+	conn, err := r.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if r.cfg.Unix != "" {
+		r.log.Infof("Connected to %s.", r.cfg.Unix)
+	} else {
+		r.log.Infof("Connected to %s.", conn.RemoteAddr())
+	}
+	var st relay.Stats
+	if r.cfg.Zero {
+		st, err = r.zero(conn)
+	} else {
+		st, err = r.session(ctx, conn, r.stdio(false))
+	}
+	r.logStats(st, start)
+	return err
+}
+
 // dial makes the connection connect mode relays: TCP, UDP, a Unix stream
-// or datagram socket, or vsock.
+// or datagram socket, or vsock; through a proxy; with TLS or DTLS.
 func (r *runner) dial(ctx context.Context) (net.Conn, error) {
 	cfg := r.cfg
-	if cfg.Vsock {
+	var c net.Conn
+	var err error
+	switch {
+	case cfg.Vsock:
 		return r.dialVsock(ctx)
+	case cfg.Proxy.Host != "":
+		c, err = r.dialProxy(ctx)
+	default:
+		c, err = dial.Dial(ctx, dial.Options{
+			Unix: cfg.Unix, Host: cfg.Host, Port: cfg.Port, Family: cfg.Family,
+			NoDNS: cfg.NoDNS, Source: cfg.Source, SourcePort: cfg.SourcePort,
+			Timeout: cfg.ConnectTimeout, UDP: cfg.UDP,
+		})
 	}
-	if cfg.Proxy.Host != "" {
-		c, err := r.dialProxy(ctx)
-		if err == nil && cfg.TLS {
-			return r.clientTLS(ctx, c, net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
-		}
-		return c, err
+	switch {
+	case err != nil:
+		return nil, err
+	case cfg.TLS:
+		return r.secureClient(ctx, c)
+	case cfg.UDP:
+		return datagramConn(c, cfg.Source), nil
 	}
-	c, err := dial.Dial(ctx, dial.Options{
-		Unix: cfg.Unix, Host: cfg.Host, Port: cfg.Port, Family: cfg.Family,
-		NoDNS: cfg.NoDNS, Source: cfg.Source, SourcePort: cfg.SourcePort,
-		Timeout: cfg.ConnectTimeout, UDP: cfg.UDP,
-	})
-	if err == nil && cfg.TLS && cfg.UDP {
-		return r.clientDTLS(ctx, c, net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
-	}
-	if err == nil && cfg.TLS {
-		return r.clientTLS(ctx, c, net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
-	}
-	if err != nil || !cfg.UDP {
-		return c, err
-	}
+	return c, nil
+}
+
+// datagramConn makes a connected datagram socket a stream of datagrams.
+// The temporary directory of a Unix datagram client's reply socket goes
+// with it.
+func datagramConn(c net.Conn, source string) net.Conn {
 	bound := dial.Bound(c)
-	if bound != "" && cfg.Source == "" {
-		// The temporary directory of the reply socket goes with it.
-		return &tempDirConn{dgram.NewConn(c, bound), filepath.Dir(bound)}, nil
+	if bound != "" && source == "" {
+		return &tempDirConn{dgram.NewConn(c, bound), filepath.Dir(bound)}
 	}
-	return dgram.NewConn(c, bound), nil
+	return dgram.NewConn(c, bound)
 }
 
 type tempDirConn struct {
@@ -61,19 +85,6 @@ func (c *tempDirConn) Close() error {
 	err := c.Conn.Close()
 	os.Remove(c.dir)
 	return err
-}
-
-func (r *runner) dialVsock(ctx context.Context) (net.Conn, error) {
-	cid, err := vsock.ParseCID(r.cfg.Host)
-	if err != nil {
-		return nil, err
-	}
-	if r.cfg.ConnectTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.cfg.ConnectTimeout)
-		defer cancel()
-	}
-	return vsock.Dial(ctx, cid, uint32(r.cfg.Port))
 }
 
 // zeroProbe is what -z sends over UDP, as ncat does: one zero byte.
@@ -91,10 +102,10 @@ func (r *runner) zero(conn net.Conn) (relay.Stats, error) {
 		return relay.Stats{}, nil
 	}
 	if _, err := conn.Write(zeroProbe); err != nil {
-		return relay.Stats{}, r.peerError(conn, err)
+		return relay.Stats{}, r.sessionError(conn, stdioNames, &relay.Error{Side: relay.Connection, Err: err})
 	}
 	st := relay.Stats{Sent: int64(len(zeroProbe))}
-	r.log.info("UDP packet sent successfully")
+	r.log.Infof("UDP packet sent successfully")
 	wait := udpZeroWait
 	if r.cfg.IdleTimeout > 0 {
 		wait = r.cfg.IdleTimeout
@@ -103,31 +114,7 @@ func (r *runner) zero(conn net.Conn) (relay.Stats, error) {
 	n, err := conn.Read(make([]byte, dgram.MaxDatagram))
 	st.Received = int64(n)
 	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-		return st, r.peerError(conn, err)
+		return st, r.sessionError(conn, stdioNames, &relay.Error{Side: relay.Connection, Err: err})
 	}
 	return st, nil
 }
-
-// peerError says a network error in terms of the peer.
-func (r *runner) peerError(conn net.Conn, err error) error {
-	var oe *net.OpError
-	if !errors.As(err, &oe) {
-		return err
-	}
-	peer := conn.RemoteAddr().String()
-	if r.cfg.Unix != "" {
-		peer = r.cfg.Unix
-	}
-	if r.cfg.Vsock && !strings.Contains(peer, ":") {
-		peer = r.cfg.Host
-	}
-	return &connError{peer: peer, err: dial.Reason(err)}
-}
-
-type connError struct {
-	peer string
-	err  error
-}
-
-func (e *connError) Error() string { return "connection with " + e.peer + ": " + e.err.Error() }
-func (e *connError) Unwrap() error { return e.err }

@@ -2,84 +2,46 @@ package netcat
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net"
 	"net/netip"
-	"sync"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/gcat-dev/gcat/pkg/dgram"
 	"github.com/gcat-dev/gcat/pkg/dtls"
-	gexec "github.com/gcat-dev/gcat/pkg/exec"
+	"github.com/gcat-dev/gcat/pkg/hostspec"
 	"github.com/gcat-dev/gcat/pkg/listen"
-	"github.com/gcat-dev/gcat/pkg/relay"
-	"github.com/gcat-dev/gcat/pkg/vsock"
+	"github.com/gcat-dev/gcat/pkg/server"
 )
-
-// vsockListener adapts a vsock listener to acceptor.
-type vsockListener struct {
-	ln *vsock.Listener
-}
-
-func listenVsock(host string, port int) (acceptor, error) {
-	cid := uint32(vsock.CIDAny)
-	if host != "" {
-		c, err := vsock.ParseCID(host)
-		if err != nil {
-			return nil, err
-		}
-		cid = c
-	}
-	ln, err := vsock.Listen(cid, uint32(port))
-	if err != nil {
-		return nil, err
-	}
-	return &vsockListener{ln: ln}, nil
-}
-
-func (v *vsockListener) Accept(ctx context.Context) (net.Conn, error) {
-	type res struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan res, 1)
-	go func() {
-		c, err := v.ln.Accept()
-		ch <- res{c, err}
-	}()
-	select {
-	case a := <-ch:
-		return a.c, a.err
-	case <-ctx.Done():
-		v.ln.Close()
-		if a := <-ch; a.c != nil {
-			a.c.Close()
-		}
-		return nil, ctx.Err()
-	}
-}
-
-func (v *vsockListener) Addrs() []net.Addr { return []net.Addr{v.ln.Addr()} }
-func (v *vsockListener) Close() error      { return v.ln.Close() }
-
-// acceptor hands out connections: a stream listener, or a datagram
-// listener's sessions, one per peer.
-type acceptor interface {
-	Accept(ctx context.Context) (net.Conn, error)
-	Addrs() []net.Addr
-	// Close stops accepting; connections already handed out go on.
-	Close() error
-}
-
-// maxPeers bounds the UDP peers served at once, as ncat's -m default of 100
-// bounds connections.
-const maxPeers = 100
 
 // udpExpire is how long a UDP peer of a -k server may stay silent before its
 // session ends (its child's stdin is closed), unless -i says otherwise.
 const udpExpire = 60 * time.Second
 
-func (r *runner) openListener(ctx context.Context) (acceptor, error) {
+// listen serves cfg's listening mode on pkg/server's pipeline.
+func (r *runner) listen(ctx context.Context) error {
+	ln, err := r.openListener(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range ln.Addrs() {
+		r.log.Infof("Listening on %s", a)
+	}
+	// Only now, with the socket listening, the work that may wait: a
+	// script that connects as soon as it has started gcat finds it
+	// listening, and its connection waits in the backlog meanwhile.
+	if err := r.resolveAccess(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	return r.serveMode(ctx, ln)
+}
+
+// openListener opens the sockets cfg names: TCP, Unix or vsock stream
+// listeners, or UDP and Unix datagram sockets whose peers are sessions.
+func (r *runner) openListener(ctx context.Context) (server.Listener, error) {
 	cfg := r.cfg
 	o := listen.Options{Unix: cfg.Unix, Host: cfg.Host, Port: cfg.Port, Family: cfg.Family, NoDNS: cfg.NoDNS}
 	switch {
@@ -90,84 +52,59 @@ func (r *runner) openListener(ctx context.Context) (acceptor, error) {
 		if err != nil {
 			return nil, err
 		}
-		opt := dgram.Options{MaxPeers: maxPeers}
-		if cfg.MaxConns > 0 {
-			opt.MaxPeers = cfg.MaxConns
-		}
-		if cfg.KeepOpen {
-			opt.Expire = udpExpire
-			if cfg.IdleTimeout > 0 {
-				opt.Expire = cfg.IdleTimeout
-			}
-		}
-		if r.log.level >= 2 {
-			opt.Dropped = func(from net.Addr, why string) {
-				r.log.debug("dropped a datagram from %s: %s", from, why)
-			}
-		}
-		dl := dgram.Listen(pcs, opt)
-		if r.serverTLS == nil {
-			return dl, nil
-		}
-		return dtls.NewListener(dl, r.serverTLS, dtls.ListenOptions{
-			Failed: func(err error) { r.log.info("Failed DTLS connection: %v", err) },
-		})
+		return dgram.Listen(pcs, r.dgramOptions()), nil
 	}
 	return listen.Listen(ctx, o)
 }
 
-func (r *runner) listen(ctx context.Context) error {
-	cfg := r.cfg
-	ln, err := r.openListener(ctx)
-	if err != nil {
-		return err
+func (r *runner) dgramOptions() dgram.Options {
+	var opt dgram.Options
+	if r.cfg.KeepOpen {
+		opt.Expire = udpExpire
+		if r.cfg.IdleTimeout > 0 {
+			opt.Expire = r.cfg.IdleTimeout
+		}
 	}
-	defer ln.Close()
-	for _, a := range ln.Addrs() {
-		r.log.info("Listening on %s", a)
+	if r.log.level >= 2 {
+		opt.Dropped = func(from net.Addr, why string) {
+			r.log.Debugf("dropped a datagram from %s: %s", from, why)
+		}
 	}
-	if (cfg.KeepOpen || cfg.ProxyServer.Type != "") && !cfg.Broker && cfg.MaxConns > 0 && !cfg.UDP {
-		r.slots = make(chan struct{}, cfg.MaxConns)
-	}
-	switch {
-	case cfg.ProxyServer.Type != "":
-		return r.listenProxy(ctx, ln)
-	case cfg.Broker:
-		return r.listenBroker(ctx, ln)
-	case !cfg.KeepOpen:
-		return r.listenOnce(ctx, ln)
-	case cfg.Exec != nil:
-		return r.listenExec(ctx, ln)
-	default:
-		return r.listenHub(ctx, ln)
-	}
+	return opt
 }
 
-// accept waits for a connection that --allow and --deny admit, and logs
-// it. Refused peers are closed before anything is read from them.
-func (r *runner) accept(ctx context.Context, ln acceptor) (net.Conn, error) {
-	for {
-		c, err := ln.Accept(ctx)
-		if err == nil {
-			if !r.admit(c.RemoteAddr()) {
-				r.log.info("New connection from %s denied: not allowed", c.RemoteAddr())
-				c.Close()
-				continue
-			}
-			r.logConnection(c)
-			return c, nil
-		}
-		if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-			return nil, err
-		}
-		r.log.info("accept: %v", err) // EMFILE and the like: keep serving
+// serverOptions are the pipeline's policies for cfg: --allow/--deny, -m,
+// the TLS or DTLS handshake.
+func (r *runner) serverOptions() server.Options {
+	o := server.Options{Admit: r.admit, MaxConns: r.cfg.MaxConns, Log: r.log}
+	switch {
+	case r.serverTLS == nil:
+	case r.cfg.UDP:
+		o.Handshake, o.HandshakeName = r.dtlsHandshake, "DTLS"
+		o.HandshakeTimeout = dtls.DefaultHandshakeTimeout
+	default:
+		o.Handshake, o.HandshakeName = r.tlsHandshake, "SSL"
 	}
+	return o
+}
+
+// resolveAccess reads and resolves --allow, --deny and their files.
+func (r *runner) resolveAccess(ctx context.Context) error {
+	if r.cfg.Access.empty() {
+		return nil
+	}
+	a, err := buildAccess(ctx, r.cfg.Access, r.cfg.NoDNS)
+	if err != nil {
+		return configErr(err)
+	}
+	r.access = a
+	return nil
 }
 
 // admit applies --allow and --deny to a peer. Unix and vsock peers have no
 // IP address: the lists do not apply to them.
 func (r *runner) admit(a net.Addr) bool {
-	if r.cfg.Access == nil {
+	if r.access == nil {
 		return true
 	}
 	var ip netip.Addr
@@ -179,114 +116,64 @@ func (r *runner) admit(a net.Addr) bool {
 	default:
 		return true
 	}
-	return r.cfg.Access.Admit(ip.Unmap())
+	return r.access.Admit(ip.Unmap())
 }
 
-// take reserves a slot for a -k connection (-m); when all are taken the
-// connection is closed at once, as ncat does.
-func (r *runner) take(c net.Conn) bool {
-	if r.slots == nil {
-		return true
-	}
-	select {
-	case r.slots <- struct{}{}:
-		return true
-	default:
-		r.log.info("New connection from %s denied: connection limit reached (%d)", c.RemoteAddr(), cap(r.slots))
-		c.Close()
-		return false
-	}
-}
+// resolveTimeout bounds the name lookups of --allow and --deny host names.
+const resolveTimeout = 30 * time.Second
 
-// release frees the slot of a connection from peer that has ended.
-func (r *runner) release(peer net.Addr) {
-	r.log.debug("Connection from %s ended.", peer)
-	if r.slots != nil {
-		<-r.slots
-	}
-}
-
-func (r *runner) logConnection(c net.Conn) {
-	switch c.RemoteAddr().(type) {
-	case *net.UnixAddr:
-		r.log.info("Connection from a client on Unix domain socket.")
-	default:
-		r.log.info("Connection from %s.", c.RemoteAddr())
-	}
-}
-
-// listenOnce serves a single connection, then exits, as ncat -l does.
-func (r *runner) listenOnce(ctx context.Context, ln acceptor) error {
-	var c net.Conn
-	for c == nil {
-		raw, err := r.accept(ctx, ln)
-		if err != nil {
-			return err
-		}
-		// A client that fails the TLS handshake is not the one
-		// connection this server is for: wait for the next.
-		if c, err = r.secure(ctx, raw); err != nil {
-			r.log.error("Failed SSL connection: %v", err)
-		}
-	}
-	defer c.Close()
-	ln.Close() // later clients are refused, not left in the backlog
-	start := time.Now()
-	st, err := r.serve(ctx, c, r.stdio(false))
-	r.log.info("%d bytes sent, %d bytes received in %.2f seconds.", st.Sent, st.Received, time.Since(start).Seconds())
-	if errors.Is(err, relay.ErrIdleTimeout) {
-		err = &StatusError{Status: 2, Err: err} // as ncat -l -i
-	}
-	return err
-}
-
-// listenExec gives every connection its own child, concurrently.
-func (r *runner) listenExec(ctx context.Context, ln acceptor) error {
-	r.checkFDLimit(3)
-	return r.serveEach(ctx, ln, func(c net.Conn) {
-		defer c.Close()
-		// A connection's failure ends that connection only. One that
-		// could not start its child is an error the user must see; the
-		// rest (resets and the like) are shown at -v.
-		_, err := r.serve(ctx, c, stdio{})
-		var se *gexec.StartError
-		switch {
-		case err == nil || ctx.Err() != nil:
-		case errors.As(err, &se):
-			r.log.error("%v", err)
-		default:
-			r.log.info("%s: %v", c.RemoteAddr(), err)
-		}
-	})
-}
-
-// serveEach accepts connections until ctx ends and handles each in its own
-// goroutine, after -m and the TLS handshake; it returns once all handlers
-// have.
-func (r *runner) serveEach(ctx context.Context, ln acceptor, handle func(net.Conn)) error {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		c, err := r.accept(ctx, ln)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return err
-		}
-		if !r.take(c) {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer r.release(c.RemoteAddr())
-			c, err := r.secure(ctx, c)
+// buildAccess parses the host specs of a, reading its files and resolving
+// names.
+func buildAccess(ctx context.Context, a Access, noDNS bool) (*hostspec.Access, error) {
+	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+	defer cancel()
+	p := &hostspec.Parser{NoDNS: noDNS}
+	var lists [4]*hostspec.List
+	for i, src := range []struct {
+		name  string
+		specs []string
+		file  bool
+	}{{"allow", a.Allow, false}, {"allowfile", a.AllowFiles, true}, {"deny", a.Deny, false}, {"denyfile", a.DenyFiles, true}} {
+		for _, v := range src.specs {
+			l, err := parseSpec(ctx, p, v, src.file)
 			if err != nil {
-				r.log.info("Failed SSL connection: %v", err)
-				return
+				return nil, fmt.Errorf("--%s: %w", src.name, err)
 			}
-			handle(c)
-		}()
+			lists[i] = hostspec.Join(lists[i], l)
+		}
+	}
+	acc := &hostspec.Access{}
+	if len(a.Allow)+len(a.AllowFiles) > 0 {
+		acc.Allow = hostspec.Join(lists[0], lists[1])
+	}
+	if len(a.Deny)+len(a.DenyFiles) > 0 {
+		acc.Deny = hostspec.Join(lists[2], lists[3])
+	}
+	return acc, nil
+}
+
+func parseSpec(ctx context.Context, p *hostspec.Parser, v string, file bool) (*hostspec.List, error) {
+	if !file {
+		return p.ParseArg(ctx, v)
+	}
+	f, err := os.Open(v)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return p.ParseFile(ctx, f, v)
+}
+
+// checkFDLimit says at -v when the descriptor limit is too low for -m
+// connections of perConn descriptors each. Go raises the soft limit to the
+// hard one at start.
+func (r *runner) checkFDLimit(perConn int) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return
+	}
+	if need := uint64(r.cfg.MaxConns*perConn) + 16; lim.Cur < need {
+		r.log.Infof("the open file limit is %d (hard limit %d): about %d of the %d connections -m allows can be served at once; raise it with ulimit -n",
+			lim.Cur, lim.Max, (lim.Cur-16)/uint64(perConn), r.cfg.MaxConns)
 	}
 }

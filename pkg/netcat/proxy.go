@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/gcat-dev/gcat/pkg/dial"
 	"github.com/gcat-dev/gcat/pkg/httpproxy"
+	"github.com/gcat-dev/gcat/pkg/neterr"
 	"github.com/gcat-dev/gcat/pkg/socks"
 )
 
@@ -19,21 +21,6 @@ import (
 func (r *runner) dialProxy(ctx context.Context) (net.Conn, error) {
 	cfg, p := r.cfg, r.cfg.Proxy
 	proxyAddr := net.JoinHostPort(p.Host, strconv.Itoa(p.Port))
-	toProxy := func(ctx context.Context) (net.Conn, error) {
-		c, err := dial.Dial(ctx, dial.Options{
-			Host: p.Host, Port: p.Port, Family: cfg.Family, NoDNS: cfg.NoDNS,
-			Source: cfg.Source, SourcePort: cfg.SourcePort, Timeout: cfg.ConnectTimeout,
-		})
-		if err != nil {
-			// The proxy clients name the proxy: "connect to ADDR" once
-			// is enough.
-			if inner := errors.Unwrap(err); inner != nil && strings.HasPrefix(err.Error(), "connect to ") {
-				return nil, inner
-			}
-			return nil, err
-		}
-		return c, nil
-	}
 	if cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.ConnectTimeout)
@@ -47,27 +34,21 @@ func (r *runner) dialProxy(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	network := ""
-	switch cfg.Family {
-	case 4:
-		network = "ip4"
-	case 6:
-		network = "ip6"
-	}
+	network := map[int]string{4: "ip4", 6: "ip6"}[cfg.Family]
 	target, err := socks.Resolve(ctx, cfg.Host, uint16(cfg.Port), socks.ResolveOptions{Version: version, Mode: mode, Network: network})
 	if err != nil {
 		return nil, fmt.Errorf("%s proxy %s: %w", p.Type, proxyAddr, err)
 	}
-	r.log.info("Connecting to %s through %s proxy %s.", target, p.Type, proxyAddr)
+	r.log.Infof("Connecting to %s through %s proxy %s.", target, p.Type, proxyAddr)
 	if p.Type == "http" {
 		var auth *httpproxy.Auth
 		if p.Auth {
 			auth = &httpproxy.Auth{User: p.User, Pass: p.Pass}
 		}
-		client := &httpproxy.Client{Proxy: proxyAddr, Dial: toProxy, Auth: auth}
+		client := &httpproxy.Client{Proxy: proxyAddr, Dial: r.toProxy, Auth: auth}
 		return client.Connect(ctx, target.String())
 	}
-	c, err := toProxy(ctx)
+	c, err := r.toProxy(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s proxy %s: %w", p.Type, proxyAddr, err)
 	}
@@ -83,19 +64,32 @@ func (r *runner) dialProxy(ctx context.Context) (net.Conn, error) {
 	return tc, nil
 }
 
-// listenProxy is -l --proxy-type: every client is served by the proxy
-// server, concurrently, until gcat is stopped (with or without -k, as in
-// ncat).
-func (r *runner) listenProxy(ctx context.Context, ln acceptor) error {
+// toProxy opens a TCP connection to the proxy. Its failure is said by the
+// proxy clients, which name the proxy: it is returned without the address.
+func (r *runner) toProxy(ctx context.Context) (net.Conn, error) {
+	cfg, p := r.cfg, r.cfg.Proxy
+	c, err := dial.Dial(ctx, dial.Options{
+		Host: p.Host, Port: p.Port, Family: cfg.Family, NoDNS: cfg.NoDNS,
+		Source: cfg.Source, SourcePort: cfg.SourcePort, Timeout: cfg.ConnectTimeout,
+	})
+	var ne *neterr.Error
+	if errors.As(err, &ne) && ne.Op == neterr.OpConnect {
+		return nil, ne.Err
+	}
+	return c, err
+}
+
+// proxyServer is the server side of -l --proxy-type: what serves each
+// client.
+func (r *runner) proxyServer() (func(context.Context, net.Conn) error, error) {
 	ps := r.cfg.ProxyServer
-	var serve func(context.Context, net.Conn) error
 	switch ps.Type {
 	case "http":
 		conf := httpproxy.ServerConfig{}
 		if ps.Auth {
 			conf.Auth = &httpproxy.Auth{User: ps.User, Pass: ps.Pass}
 		}
-		serve = func(ctx context.Context, c net.Conn) error { return httpproxy.Serve(ctx, c, conf) }
+		return func(ctx context.Context, c net.Conn) error { return httpproxy.Serve(ctx, c, conf) }, nil
 	case "socks4", "socks5":
 		conf := socks.ServerConfig{Version: 5, Debugf: r.log.debugFunc()}
 		if ps.Type == "socks4" {
@@ -104,14 +98,30 @@ func (r *runner) listenProxy(ctx context.Context, ln acceptor) error {
 		if ps.Auth {
 			conf.Auth = &socks.Auth{User: ps.User, Password: ps.Pass}
 		}
-		serve = func(ctx context.Context, c net.Conn) error { return socks.Serve(ctx, c, conf) }
-	default:
-		return fmt.Errorf("unknown proxy server type %q", ps.Type)
+		return func(ctx context.Context, c net.Conn) error { return socks.Serve(ctx, c, conf) }, nil
 	}
-	return r.serveEach(ctx, ln, func(c net.Conn) {
-		peer := c.RemoteAddr()
-		if err := serve(ctx, c); err != nil && ctx.Err() == nil && !errors.Is(err, httpproxy.ErrAuthRequired) {
-			r.log.info("%s: %v", peer, err)
-		}
-	})
+	return nil, configErr(fmt.Errorf("unknown proxy server type %q", ps.Type))
+}
+
+// prepareProxy asks for the proxy password on the terminal, when a user
+// was given without one and there is a terminal to ask on, as ssh would; a
+// script gets an empty password.
+func (r *runner) prepareProxy() error {
+	p := &r.cfg.Proxy
+	if !p.AskPass || !term.IsTerminal(int(r.cfg.Stdin.Fd())) {
+		return nil
+	}
+	tty, err := openTTY()
+	if err != nil {
+		return nil
+	}
+	defer tty.Close()
+	fmt.Fprintf(tty, "Proxy password for %s at %s: ", p.User, net.JoinHostPort(p.Host, strconv.Itoa(p.Port)))
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return fmt.Errorf("reading the proxy password: %w", err)
+	}
+	p.Pass = string(b)
+	return nil
 }

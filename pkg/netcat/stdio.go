@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
@@ -13,9 +14,16 @@ import (
 
 // stdio is the local side of a relay.
 type stdio struct {
-	in          io.Reader
-	out         io.Writer
-	interactive bool // stdin is a terminal
+	in       io.Reader
+	out      io.Writer
+	terminal bool // stdin is a terminal
+}
+
+func (s stdio) kind() localKind {
+	if s.terminal {
+		return localTerminal
+	}
+	return localStream
 }
 
 // stdio prepares stdin and stdout for a relay. shared keeps stdout open when
@@ -33,7 +41,7 @@ func (r *runner) stdio(shared bool) stdio {
 		s.out = halfclose.NopCloser(r.cfg.Stdout)
 	}
 	fd := int(r.cfg.Stdin.Fd())
-	s.interactive = term.IsTerminal(fd)
+	s.terminal = term.IsTerminal(fd)
 	var st syscall.Stat_t
 	if syscall.Fstat(fd, &st) != nil {
 		return s
@@ -47,4 +55,11 @@ func (r *runner) stdio(shared bool) stdio {
 		}
 	}
 	return s
+}
+
+// stopReader makes a blocked Read on r return, if r can be interrupted;
+// it reports whether it could.
+func stopReader(r io.Reader) bool {
+	d, ok := r.(interface{ SetReadDeadline(time.Time) error })
+	return ok && d.SetReadDeadline(time.Unix(1, 0)) == nil
 }

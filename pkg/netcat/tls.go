@@ -3,18 +3,14 @@ package netcat
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
-	"strings"
-	"time"
+	"strconv"
 
 	"github.com/gcat-dev/gcat/pkg/dtls"
+	"github.com/gcat-dev/gcat/pkg/neterr"
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
 )
-
-// serverHandshakeTimeout bounds a listening gcat's wait for a client's TLS
-// handshake, so that a client that connects and says nothing (a port
-// scanner, a plain-text client) does not hold the server.
-const serverHandshakeTimeout = 30 * time.Second
 
 // prepareTLS builds the TLS configuration once, at start, so that a bad
 // certificate or trust file is an error before any connection, and a
@@ -27,113 +23,110 @@ func (r *runner) prepareTLS() error {
 	o := r.cfg.TLSOptions
 	if !r.cfg.Listen {
 		conf, err := tlsconf.Client(o, r.cfg.Host)
-		r.clientTLSConf = conf
-		return err
+		r.clientTLS = conf
+		return configErr(err)
 	}
 	if o.CertFile == "" {
-		r.log.info("Generating a temporary ECDSA P-256 key. Use --ssl-key and --ssl-cert to use a permanent one.")
+		r.log.Infof("Generating a temporary ECDSA P-256 key. Use --ssl-key and --ssl-cert to use a permanent one.")
 	}
 	conf, err := tlsconf.Server(o, r.cfg.Host)
 	if err != nil {
-		return err
+		return configErr(err)
 	}
 	if leaf, err := tlsconf.Leaf(conf.Certificates[0]); err == nil {
-		r.log.info("SHA-256 fingerprint: %s", tlsconf.Fingerprint(leaf))
+		r.log.Infof("SHA-256 fingerprint: %s", tlsconf.Fingerprint(leaf))
+	}
+	if r.cfg.UDP {
+		if err := dtls.CheckServer(conf); err != nil {
+			return configErr(err)
+		}
 	}
 	r.serverTLS = conf
 	return nil
 }
 
-// secure runs the server side of the handshake on an accepted connection;
-// without --ssl it returns c as it is.
-func (r *runner) secure(ctx context.Context, c net.Conn) (net.Conn, error) {
-	if r.serverTLS == nil || r.cfg.UDP { // DTLS sessions come from the listener done
-		return c, nil
-	}
+// tlsHandshake is the pipeline's handshake with --ssl: the server side of
+// TLS on an accepted connection.
+func (r *runner) tlsHandshake(ctx context.Context, c net.Conn) (net.Conn, error) {
 	tc := tls.Server(c, r.serverTLS)
-	hctx, cancel := context.WithTimeout(ctx, serverHandshakeTimeout)
-	defer cancel()
-	if err := tlsconf.Handshake(hctx, tc); err != nil {
-		c.Close()
-		return nil, err
-	}
-	st := tc.ConnectionState()
-	if len(st.PeerCertificates) > 0 {
-		r.log.info("Client certificate: %s, SHA-256 fingerprint: %s", st.PeerCertificates[0].Subject, tlsconf.Fingerprint(st.PeerCertificates[0]))
-	}
-	return tc, nil
-}
-
-// clientTLS runs the client side of the handshake with the server at
-// target, then reports on its certificate: at -v what it is, and, when
-// --ssl-verify did not require it to verify, a warning if it would not
-// have.
-func (r *runner) clientTLS(ctx context.Context, c net.Conn, target string) (net.Conn, error) {
-	conf := r.clientTLSConf
-	if r.cfg.ConnectTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.cfg.ConnectTimeout)
-		defer cancel()
-	}
-	tc := tls.Client(c, conf)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		c.Close()
-		return nil, &tlsError{target: target, err: tlsconf.Reason(err)}
+		return nil, tlsconf.Reason(err)
 	}
-	r.reportServer(conf, tc.ConnectionState(), target, "SSL")
+	r.logClientCert(tc.ConnectionState())
 	return tc, nil
 }
 
-// clientDTLS is clientTLS over a connected UDP socket (--ssl -u).
-func (r *runner) clientDTLS(ctx context.Context, c net.Conn, target string) (net.Conn, error) {
-	conf := r.clientTLSConf
-	if r.cfg.ConnectTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.cfg.ConnectTimeout)
-		defer cancel()
-	}
-	dc, err := dtls.Client(ctx, c, conf) // it closes c if the handshake fails
+// dtlsHandshake is the pipeline's handshake with --ssl -u: the server side
+// of DTLS on a peer's first datagrams.
+func (r *runner) dtlsHandshake(ctx context.Context, c net.Conn) (net.Conn, error) {
+	dc, err := dtls.Server(ctx, c, r.serverTLS)
 	if err != nil {
 		return nil, err
 	}
-	r.reportServer(conf, dc.ConnectionState(), target, "DTLS")
+	r.logClientCert(dc.ConnectionState())
 	return dc, nil
+}
+
+func (r *runner) logClientCert(st tls.ConnectionState) {
+	if len(st.PeerCertificates) > 0 {
+		r.log.Infof("Client certificate: %s, SHA-256 fingerprint: %s", st.PeerCertificates[0].Subject, tlsconf.Fingerprint(st.PeerCertificates[0]))
+	}
+}
+
+// secureClient runs the client side of TLS (or DTLS, with -u) over c, a
+// connection to the target, bounded by -w, and reports on the server's
+// certificate.
+func (r *runner) secureClient(ctx context.Context, c net.Conn) (net.Conn, error) {
+	target := net.JoinHostPort(r.cfg.Host, strconv.Itoa(r.cfg.Port))
+	if r.cfg.ConnectTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.cfg.ConnectTimeout)
+		defer cancel()
+	}
+	if r.cfg.UDP {
+		dc, err := dtls.Client(ctx, c, r.clientTLS) // it closes c if the handshake fails
+		if err != nil {
+			return nil, err
+		}
+		r.reportServer(dc.ConnectionState(), target, "DTLS")
+		return dc, nil
+	}
+	tc := tls.Client(c, r.clientTLS)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, &neterr.Error{Op: "tls handshake with", Addr: target, Err: tlsconf.Reason(err)}
+	}
+	r.reportServer(tc.ConnectionState(), target, "SSL")
+	return tc, nil
 }
 
 // reportServer says what the server's certificate is (-v) and, when
 // --ssl-verify did not require it to verify, warns if it would not have.
-func (r *runner) reportServer(conf *tls.Config, st tls.ConnectionState, target, proto string) {
+func (r *runner) reportServer(st tls.ConnectionState, target, proto string) {
 	if cert := st.PeerCertificates; len(cert) > 0 {
-		r.log.info("Subject: %s", cert[0].Subject)
-		r.log.info("Issuer: %s", cert[0].Issuer)
-		r.log.info("SHA-256 fingerprint: %s", tlsconf.Fingerprint(cert[0]))
+		r.log.Infof("Subject: %s", cert[0].Subject)
+		r.log.Infof("Issuer: %s", cert[0].Issuer)
+		r.log.Infof("SHA-256 fingerprint: %s", tlsconf.Fingerprint(cert[0]))
 	}
-	if conf.InsecureSkipVerify {
-		if err := tlsconf.Check(st, nil); err != nil {
-			r.log.error("warning: the certificate of %s is not verified: %s; --ssl-verify would refuse it",
-				target, strings.TrimPrefix(err.Error(), "certificate verify failed: "))
-		} else {
-			r.log.info("Certificate verified.")
-		}
-	} else {
-		r.log.info("Certificate verified.")
+	err := error(nil)
+	if r.clientTLS.InsecureSkipVerify {
+		err = tlsconf.Check(st, nil)
+	}
+	var ve *tlsconf.VerifyError
+	switch {
+	case errors.As(err, &ve):
+		r.log.Errorf("warning: the certificate of %s is not verified: %s; --ssl-verify would refuse it", target, ve.Reason)
+	case err != nil:
+		r.log.Errorf("warning: the certificate of %s is not verified: %v; --ssl-verify would refuse it", target, err)
+	default:
+		r.log.Infof("Certificate verified.")
 	}
 	if st.NegotiatedProtocol != "" {
-		r.log.info("ALPN: %s", st.NegotiatedProtocol)
+		r.log.Infof("ALPN: %s", st.NegotiatedProtocol)
 	}
 	version := tls.VersionName(st.Version)
 	if st.Version == 0xfefd {
 		version = "DTLS 1.2"
 	}
-	r.log.info("%s connection to %s (%s, %s).", proto, target, version, tls.CipherSuiteName(st.CipherSuite))
+	r.log.Infof("%s connection to %s (%s, %s).", proto, target, version, tls.CipherSuiteName(st.CipherSuite))
 }
-
-// tlsError is a failed client handshake, said as
-// "tls handshake with HOST:PORT: reason".
-type tlsError struct {
-	target string
-	err    error
-}
-
-func (e *tlsError) Error() string { return "tls handshake with " + e.target + ": " + e.err.Error() }
-func (e *tlsError) Unwrap() error { return e.err }

@@ -338,7 +338,7 @@ func TestCopyPaths(t *testing.T) {
 			t.Run(s.name+"->"+d.name, func(t *testing.T) {
 				src := s.src(t)
 				dst, result := d.dst(t)
-				n, err := copyStream(dst, src)
+				n, err := copyStream(dst, src, Output, Input)
 				if err != nil || n != int64(len(payload)) {
 					t.Fatalf("copyStream = %d, %v", n, err)
 				}

@@ -16,6 +16,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gcat-dev/gcat/pkg/neterr"
 )
 
 // Options are the --ssl-* settings. The zero value is ncat's plain --ssl.
@@ -194,8 +196,19 @@ func Check(state tls.ConnectionState, roots *x509.CertPool) error {
 	return Reason(err)
 }
 
-// Reason rewrites certificate errors as the short reasons users know
-// (unknown authority, expired, name mismatch); other errors pass through.
+// VerifyError is a certificate that does not verify, with the short reason
+// users know (unknown authority, expired, name mismatch). Err is crypto's
+// own error (an x509.UnknownAuthorityError, say), for errors.As.
+type VerifyError struct {
+	Reason string
+	Err    error
+}
+
+func (e *VerifyError) Error() string { return "certificate verify failed: " + e.Reason }
+func (e *VerifyError) Unwrap() error { return e.Err }
+
+// Reason rewrites certificate errors as *VerifyError and a timeout as a
+// *neterr.TimeoutError; other errors pass through.
 func Reason(err error) error {
 	var (
 		ua  x509.UnknownAuthorityError
@@ -209,25 +222,25 @@ func Reason(err error) error {
 		return nil
 	case errors.As(err, &ua):
 		if ua.Cert != nil && ua.Cert.Issuer.String() == ua.Cert.Subject.String() {
-			return errors.New("certificate verify failed: self-signed certificate (unknown authority)")
+			return &VerifyError{"self-signed certificate (unknown authority)", err}
 		}
-		return errors.New("certificate verify failed: unknown authority")
+		return &VerifyError{"unknown authority", err}
 	case errors.As(err, &ci):
 		if ci.Reason == x509.Expired {
-			return fmt.Errorf("certificate verify failed: certificate has expired or is not yet valid (valid %s to %s)",
-				ci.Cert.NotBefore.UTC().Format(time.DateOnly), ci.Cert.NotAfter.UTC().Format(time.DateOnly))
+			return &VerifyError{fmt.Sprintf("certificate has expired or is not yet valid (valid %s to %s)",
+				ci.Cert.NotBefore.UTC().Format(time.DateOnly), ci.Cert.NotAfter.UTC().Format(time.DateOnly)), err}
 		}
-		return fmt.Errorf("certificate verify failed: %v", ci)
+		return &VerifyError{ci.Error(), err}
 	case errors.As(err, &he):
-		return fmt.Errorf("certificate verify failed: name mismatch: %v", he)
+		return &VerifyError{"name mismatch: " + he.Error(), err}
 	case errors.As(err, &ve):
-		return fmt.Errorf("certificate verify failed: %v", ve.Err)
+		return &VerifyError{ve.Err.Error(), err}
 	case errors.As(err, &rec):
 		return errors.New("the peer does not speak TLS")
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return errors.New("timed out")
+		return &neterr.TimeoutError{Err: err}
 	}
 	return err
 }
