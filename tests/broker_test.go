@@ -81,7 +81,7 @@ func TestBrokerFanOut(t *testing.T) {
 		t.Fatalf("b got %q", l)
 	}
 	for _, p := range peers {
-		if l := p.hcStdoutLine(); l != "sync" {
+		if l := p.nextStdoutLine(); l != "sync" {
 			t.Fatalf("%s got %q", p.cmd.Path, l)
 		}
 	}
@@ -90,7 +90,7 @@ func TestBrokerFanOut(t *testing.T) {
 		t.Fatalf("a got %q", l)
 	}
 	for _, p := range peers {
-		if l := p.hcStdoutLine(); l != "from b" {
+		if l := p.nextStdoutLine(); l != "from b" {
 			t.Fatalf("%s got %q", p.cmd.Path, l)
 		}
 	}
@@ -211,12 +211,12 @@ func TestBrokerTLS(t *testing.T) {
 			}
 		}
 	}()
-	if line := a.hcStdoutLine(); line != "hello from b" {
+	if line := a.nextStdoutLine(); line != "hello from b" {
 		t.Fatalf("a got %q", line)
 	}
 	close(heard)
 	aW.WriteString("hello from a\n")
-	if line := b.hcStdoutLine(); line != "hello from a" {
+	if line := b.nextStdoutLine(); line != "hello from a" {
 		t.Fatalf("b got %q", line)
 	}
 }

@@ -281,31 +281,6 @@ func hcGcat(t *testing.T, stdin, stdout *os.File, args ...string) *proc {
 	return hcStart(t, stdin, stdout, gcatBin, args...)
 }
 
-// hcStdoutLine waits, bounded, for the next complete line on p's stdout (for
-// Python servers that print their port).
-func (p *proc) hcStdoutLine() string {
-	p.t.Helper()
-	select {
-	case line := <-p.stdout.lines:
-		return line
-	case <-p.done:
-		p.t.Fatalf("%s exited before printing a line: %v\nstderr: %s", filepath.Base(p.cmd.Path), p.err, p.stderr.String())
-	case <-time.After(bound):
-		p.t.Fatalf("%s printed no line within %v\nstderr: %s", filepath.Base(p.cmd.Path), bound, p.stderr.String())
-	}
-	return ""
-}
-
-// exited reports whether p has exited, without waiting.
-func (p *proc) hcExited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // python starts a Python script with arguments; stdout is collected.
 func hcPython(t *testing.T, stdin io.Reader, script string, args ...string) *proc {
 	t.Helper()
@@ -319,7 +294,7 @@ func hcPython(t *testing.T, stdin io.Reader, script string, args ...string) *pro
 func hcPyServer(t *testing.T, stdin io.Reader, script string) (*proc, string) {
 	t.Helper()
 	p := hcPython(t, stdin, hcPyListen+script)
-	port := p.hcStdoutLine()
+	port := p.nextStdoutLine()
 	if _, err := strconv.Atoi(port); err != nil {
 		t.Fatalf("python server printed %q, not a port", port)
 	}

@@ -242,7 +242,7 @@ sys.stdout.write(read_all(c).decode())
 	// without -k it would give stdin up now.
 	time.Sleep(200 * time.Millisecond)
 	if _, err := inW.WriteString("later\n"); err != nil {
-		t.Fatalf("writing the client's stdin: %v (has it exited? %v)", err, cli.hcExited())
+		t.Fatalf("writing the client's stdin: %v (has it exited? %v)", err, cli.exited())
 	}
 	inW.Close()
 	cli.mustSucceed()
@@ -271,7 +271,7 @@ func TestConnectQuitAfterStdinEOF(t *testing.T) {
 			srv, port := hcPyServer(t, srvIn, hcHoldOpen)
 			cli := gcat(t, strings.NewReader("hello\n"), "-q", q, "127.0.0.1", port)
 			cli.mustSucceed() // the server still holds the connection
-			if got := srv.hcStdoutLine(); got != "got b'hello\\n'" {
+			if got := srv.nextStdoutLine(); got != "got b'hello\\n'" {
 				t.Errorf("server: %s", got)
 			}
 			hold.Close()
@@ -282,13 +282,13 @@ func TestConnectQuitAfterStdinEOF(t *testing.T) {
 		srvIn, hold := hcPipe(t)
 		srv, port := hcPyServer(t, srvIn, hcHoldOpen)
 		cli := gcat(t, strings.NewReader("hello\n"), "127.0.0.1", port)
-		if got := srv.hcStdoutLine(); got != "got b'hello\\n'" {
+		if got := srv.nextStdoutLine(); got != "got b'hello\\n'" {
 			t.Errorf("server: %s", got)
 		}
 		// The client's stdin has ended and the server has its EOF, but the
 		// server has not ended: the client must still be waiting.
 		time.Sleep(300 * time.Millisecond)
-		if cli.hcExited() {
+		if cli.exited() {
 			t.Fatalf("client exited while the server held the connection open\nstderr: %s", cli.stderr.String())
 		}
 		hold.Close()

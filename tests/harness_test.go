@@ -83,13 +83,26 @@ type syncBuffer struct {
 	// lines receives each complete line written, for readiness waits.
 	lines chan string
 	part  string
+	// changed is closed (and replaced) by every write.
+	changed chan struct{}
 }
 
-func newSyncBuffer() *syncBuffer { return &syncBuffer{lines: make(chan string, 1024)} }
+func newSyncBuffer() *syncBuffer {
+	return &syncBuffer{lines: make(chan string, 1024), changed: make(chan struct{})}
+}
+
+// change returns a channel closed by the next write.
+func (b *syncBuffer) change() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.changed
+}
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	close(b.changed)
+	b.changed = make(chan struct{})
 	b.buf.Write(p)
 	b.part += string(p)
 	for {
@@ -170,6 +183,97 @@ var listeningRE = regexp.MustCompile(`Listening on (\S+)`)
 func (p *proc) listenAddr() string {
 	p.t.Helper()
 	return p.waitStderr(listeningRE)
+}
+
+// waitStderr waits, bounded, for the next line of p's stderr matching re
+// and returns its first submatch. Lines seen by earlier waits are not
+// seen again.
+func (p *proc) waitStderr(re *regexp.Regexp) string {
+	p.t.Helper()
+	return p.nextLine("stderr", p.stderr, re)
+}
+
+// waitStdout is waitStderr for stdout.
+func (p *proc) waitStdout(re *regexp.Regexp) string {
+	p.t.Helper()
+	return p.nextLine("stdout", p.stdout, re)
+}
+
+func (p *proc) nextLine(name string, b *syncBuffer, re *regexp.Regexp) string {
+	p.t.Helper()
+	timer := time.NewTimer(bound)
+	defer timer.Stop()
+	for {
+		select {
+		case line := <-b.lines:
+			if m := re.FindStringSubmatch(line); len(m) > 1 {
+				return m[1]
+			} else if m != nil {
+				return m[0]
+			}
+		case <-p.done:
+			p.t.Fatalf("%s exited before printing %q on %s: %v\n%s: %s", filepath.Base(p.cmd.Path), re, name, p.err, name, b.String())
+		case <-timer.C:
+			p.t.Fatalf("%s did not print %q on %s within %v\n%s: %s", filepath.Base(p.cmd.Path), re, name, bound, name, b.String())
+		}
+	}
+}
+
+// waitLines waits for n more stderr lines of p containing s.
+func (p *proc) waitLines(s string, n int) {
+	p.t.Helper()
+	re := regexp.MustCompile("(" + regexp.QuoteMeta(s) + ")")
+	for i := 0; i < n; i++ {
+		p.nextLine("stderr", p.stderr, re)
+	}
+}
+
+// waitUntil waits, bounded, until cond holds; it is checked again at every
+// write p makes to stdout or stderr.
+func (p *proc) waitUntil(what string, cond func() bool) {
+	p.t.Helper()
+	timer := time.NewTimer(bound)
+	defer timer.Stop()
+	for {
+		out, errs := p.stdout.change(), p.stderr.change()
+		if cond() {
+			return
+		}
+		select {
+		case <-out:
+		case <-errs:
+		case <-p.done:
+			if !cond() {
+				p.t.Fatalf("%s exited before %s\nstdout: %q\nstderr: %s", filepath.Base(p.cmd.Path), what, p.stdout.String(), p.stderr.String())
+			}
+			return
+		case <-timer.C:
+			p.t.Fatalf("%s: not %s within %v\nstdout: %q\nstderr: %s", filepath.Base(p.cmd.Path), what, bound, p.stdout.String(), p.stderr.String())
+		}
+	}
+}
+
+// waitStdoutContains waits, bounded, until p's stdout holds s.
+func (p *proc) waitStdoutContains(s string) {
+	p.t.Helper()
+	p.waitUntil(fmt.Sprintf("%q on stdout", s), func() bool { return strings.Contains(p.stdout.String(), s) })
+}
+
+// nextStdoutLine waits, bounded, for the next complete line on p's stdout
+// (for Python servers that print their port).
+func (p *proc) nextStdoutLine() string {
+	p.t.Helper()
+	return p.nextLine("stdout", p.stdout, regexp.MustCompile(`^(.*)$`))
+}
+
+// exited reports whether p has exited, without waiting.
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // wait waits, bounded, for p to exit and returns its exit code.

@@ -82,7 +82,7 @@ func TestUDPListenOnce(t *testing.T) {
 	addr := mustUDPAddr(t, srv.listenAddr())
 	a, b := udpPeer(t, "127.0.0.1:0"), udpPeer(t, "127.0.0.1:0")
 	a.WriteToUDP([]byte("from a\n"), addr)
-	if line := <-waitLine(t, srv); line != "from a" {
+	if line := srv.nextStdoutLine(); line != "from a" {
 		t.Fatalf("server printed %q", line)
 	}
 	b.WriteToUDP([]byte("from b\n"), addr)
@@ -94,17 +94,9 @@ func TestUDPListenOnce(t *testing.T) {
 	}
 	inW.Close()
 	a.WriteToUDP([]byte("after stdin EOF\n"), addr)
-	if line := <-waitLine(t, srv); line != "after stdin EOF" {
+	if line := srv.nextStdoutLine(); line != "after stdin EOF" {
 		t.Fatalf("server printed %q (peer b must be ignored)", line)
 	}
-}
-
-// waitLine returns a channel with p's next stdout line (bounded).
-func waitLine(t *testing.T, p *proc) <-chan string {
-	t.Helper()
-	ch := make(chan string, 1)
-	ch <- p.hcStdoutLine()
-	return ch
 }
 
 // TestUDPReplySource: a server on every address answers from the address
@@ -162,7 +154,7 @@ func TestUDPKeepOpenHub(t *testing.T) {
 	a, b := udpPeer(t, "127.0.0.1:0"), udpPeer(t, "127.0.0.1:0")
 	a.WriteToUDP([]byte("a\n"), addr)
 	b.WriteToUDP([]byte("b\n"), addr)
-	got := []string{<-waitLine(t, srv), <-waitLine(t, srv)}
+	got := []string{srv.nextStdoutLine(), srv.nextStdoutLine()}
 	if !(got[0] == "a" && got[1] == "b" || got[0] == "b" && got[1] == "a") {
 		t.Fatalf("server printed %q", got)
 	}
@@ -195,7 +187,7 @@ func TestUnixDatagram(t *testing.T) {
 				defer inW.Close()
 				cli := start(t, in, client, "-uU", sock)
 				inW.WriteString("hi\n")
-				if line := cli.hcStdoutLine(); line != "got hi via UDP" {
+				if line := cli.nextStdoutLine(); line != "got hi via UDP" {
 					t.Fatalf("ncat got %q", line)
 				}
 				return

@@ -58,23 +58,6 @@ func TestKeepOpenExecConcurrentClients(t *testing.T) {
 	}
 }
 
-// waitLines waits for n stderr lines of p containing s.
-func (p *proc) waitLines(s string, n int) {
-	p.t.Helper()
-	timer := time.NewTimer(bound)
-	defer timer.Stop()
-	for seen := 0; seen < n; {
-		select {
-		case line := <-p.stderr.lines:
-			if strings.Contains(line, s) {
-				seen++
-			}
-		case <-timer.C:
-			p.t.Fatalf("%d of %d %q lines after %v\nstderr: %s", seen, n, s, bound, p.stderr.String())
-		}
-	}
-}
-
 // TestKeepOpenBroadcast: -lk without -e, as ncat: every client's data goes
 // to stdout, and stdin goes to every connected client; stdin's EOF is
 // passed on to all of them.

@@ -74,7 +74,7 @@ func TestProxyClientThroughNcat(t *testing.T) {
 		in, w := hcPipe(t)
 		cli := gcat(t, in, append(append([]string{"--proxy", "127.0.0.1:" + pport}, auth...), host, port)...)
 		w.WriteString("hello\n")
-		if line := cli.hcStdoutLine(); line != "got hello" {
+		if line := cli.nextStdoutLine(); line != "got hello" {
 			t.Fatalf("%v: got %q", auth, line)
 		}
 		w.Close()

@@ -74,45 +74,6 @@ func TestTLSHalfCloseMatrix(t *testing.T) {
 	}
 }
 
-// waitStderr waits, bounded, for a line of p's stderr matching re and
-// returns its first submatch.
-func (p *proc) waitStderr(re *regexp.Regexp) string {
-	p.t.Helper()
-	timer := time.NewTimer(bound)
-	defer timer.Stop()
-	for {
-		select {
-		case line := <-p.stderr.lines:
-			if m := re.FindStringSubmatch(line); m != nil {
-				return m[1]
-			}
-		case <-p.done:
-			p.t.Fatalf("%s exited before printing %q: %v\nstderr: %s", filepath.Base(p.cmd.Path), re, p.err, p.stderr.String())
-		case <-timer.C:
-			p.t.Fatalf("%s did not print %q within %v\nstderr: %s", filepath.Base(p.cmd.Path), re, bound, p.stderr.String())
-		}
-	}
-}
-
-// waitStdout is waitStderr for stdout.
-func (p *proc) waitStdout(re *regexp.Regexp) string {
-	p.t.Helper()
-	timer := time.NewTimer(bound)
-	defer timer.Stop()
-	for {
-		select {
-		case line := <-p.stdout.lines:
-			if m := re.FindStringSubmatch(line); m != nil {
-				return m[1]
-			}
-		case <-p.done:
-			p.t.Fatalf("%s exited before printing %q: %v\nstdout: %s", filepath.Base(p.cmd.Path), re, p.err, p.stdout.String())
-		case <-timer.C:
-			p.t.Fatalf("%s did not print %q within %v\nstdout: %s", filepath.Base(p.cmd.Path), re, bound, p.stdout.String())
-		}
-	}
-}
-
 var (
 	socatListening = regexp.MustCompile(`listening on AF=\d+ (\S+)`)
 	sServerAccept  = regexp.MustCompile(`^ACCEPT (\S+)`)
@@ -434,7 +395,7 @@ func TestDTLS(t *testing.T) {
 	cliW.WriteString("to s_server\n")
 	ss.waitStdout(regexp.MustCompile(`^(to s_server)$`))
 	w.WriteString("from s_server\n")
-	if line := cli.hcStdoutLine(); line != "from s_server" {
+	if line := cli.nextStdoutLine(); line != "from s_server" {
 		t.Fatalf("gcat got %q", line)
 	}
 	cliW.Close()
@@ -445,7 +406,7 @@ func TestDTLS(t *testing.T) {
 	scIn, scW := hcPipe(t)
 	sc := start(t, scIn, "openssl", "s_client", "-dtls1_2", "-quiet", "-CAfile", ca.CAFile, "-connect", host+":"+port)
 	scW.WriteString("from s_client\n")
-	if line := sc.hcStdoutLine(); line != "UDP FROM S_CLIENT" {
+	if line := sc.nextStdoutLine(); line != "UDP FROM S_CLIENT" {
 		t.Fatalf("s_client got %q", line)
 	}
 }

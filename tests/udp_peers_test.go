@@ -49,11 +49,11 @@ func TestUDPClientOfNcat(t *testing.T) {
 	cliIn, cliInW := hcPipe(t)
 	cli := gcat(t, cliIn, "-u", host, port)
 	cliInW.WriteString("ping\n")
-	if line := srv.hcStdoutLine(); line != "ping" {
+	if line := srv.nextStdoutLine(); line != "ping" {
 		t.Fatalf("ncat printed %q", line)
 	}
 	srvInW.WriteString("pong\n")
-	if line := cli.hcStdoutLine(); line != "pong" {
+	if line := cli.nextStdoutLine(); line != "pong" {
 		t.Fatalf("gcat printed %q", line)
 	}
 	cliInW.Close() // gcat waits for more replies, then exits by itself
@@ -81,7 +81,7 @@ func TestUDPNcatClientsAtOnce(t *testing.T) {
 	}
 	// Every client sends again while all three sessions are live.
 	for i, c := range clients {
-		if line, want := c.p.hcStdoutLine(), fmt.Sprintf("%s:first from %d", c.src, i); line != want {
+		if line, want := c.p.nextStdoutLine(), fmt.Sprintf("%s:first from %d", c.src, i); line != want {
 			t.Fatalf("client %d got %q, want %q", i, line, want)
 		}
 	}
@@ -89,7 +89,7 @@ func TestUDPNcatClientsAtOnce(t *testing.T) {
 		c.in.WriteString(fmt.Sprintf("second from %d\n", i))
 	}
 	for i, c := range clients {
-		if line, want := c.p.hcStdoutLine(), fmt.Sprintf("%s:second from %d", c.src, i); line != want {
+		if line, want := c.p.nextStdoutLine(), fmt.Sprintf("%s:second from %d", c.src, i); line != want {
 			t.Fatalf("client %d got %q, want %q", i, line, want)
 		}
 	}

@@ -118,47 +118,30 @@ func configFrom(c *cli.Context) (*netcat.Config, error) {
 	// --chat implies --broker, which implies -l, as in ncat.
 	cfg.Broker = c.Bool("broker") || cfg.Chat
 	cfg.Listen = cfg.Listen || cfg.Broker
-	if err := refuse(c); err != nil {
-		return nil, err
+	// Each step reads a group of options; the order decides which of
+	// several mistakes is reported.
+	for _, from := range []func(*cli.Context, *netcat.Config) error{
+		refuse, familyFrom, execFrom, timesFrom, ratesFrom, tlsFrom,
+		proxyFrom, accessFrom, combinations, targetFrom, vsockTarget,
+	} {
+		if err := from(c, cfg); err != nil {
+			return nil, err
+		}
 	}
+	return cfg, nil
+}
+
+// familyFrom reads -4 and -6.
+func familyFrom(c *cli.Context, cfg *netcat.Config) error {
 	switch {
 	case c.Bool("ipv4") && c.Bool("ipv6"):
-		return nil, usagef("-4 and -6 are incompatible")
+		return usagef("-4 and -6 are incompatible")
 	case c.Bool("ipv4"):
 		cfg.Family = 4
 	case c.Bool("ipv6"):
 		cfg.Family = 6
 	}
-	if err := execFrom(c, cfg); err != nil {
-		return nil, err
-	}
-	if err := timesFrom(c, cfg); err != nil {
-		return nil, err
-	}
-	if err := ratesFrom(c, cfg); err != nil {
-		return nil, err
-	}
-	if err := tlsFrom(c, cfg); err != nil {
-		return nil, err
-	}
-	if err := proxyFrom(c, cfg); err != nil {
-		return nil, err
-	}
-	if err := accessFrom(c, cfg); err != nil {
-		return nil, err
-	}
-	if err := combinations(c, cfg); err != nil {
-		return nil, err
-	}
-	if err := targetFrom(c, cfg); err != nil {
-		return nil, err
-	}
-	if cfg.Vsock {
-		if err := vsockTarget(cfg); err != nil {
-			return nil, err
-		}
-	}
-	return cfg, nil
+	return nil
 }
 
 func execFrom(c *cli.Context, cfg *netcat.Config) error {

@@ -13,7 +13,7 @@ import (
 
 // refuse rejects ncat options gcat recognises but cannot honour, with the
 // reason, instead of an "unknown flag".
-func refuse(c *cli.Context) error {
+func refuse(c *cli.Context, _ *netcat.Config) error {
 	if c.IsSet("g") || c.IsSet("G") {
 		// Linux accepts the IP option but every Linux router and host
 		// drops source-routed packets by default
@@ -127,8 +127,8 @@ func ratesFrom(c *cli.Context, cfg *netcat.Config) error {
 }
 
 // vsockTarget checks the CID operand of --vsock.
-func vsockTarget(cfg *netcat.Config) error {
-	if cfg.Host == "" {
+func vsockTarget(_ *cli.Context, cfg *netcat.Config) error {
+	if !cfg.Vsock || cfg.Host == "" {
 		return nil // listen on any CID
 	}
 	if _, err := vsock.ParseCID(cfg.Host); err != nil {

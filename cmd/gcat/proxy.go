@@ -27,25 +27,7 @@ func proxyFrom(c *cli.Context, cfg *netcat.Config) error {
 		return err
 	}
 	if cfg.Listen {
-		switch {
-		case c.IsSet("proxy"):
-			return usagef("invalid option combination: --proxy and -l (to be a proxy server, give -l --proxy-type)")
-		case c.IsSet("proxy-dns"):
-			return usagef("invalid option combination: --proxy-dns and -l")
-		case typ == "":
-			if hasAuth && c.IsSet("proxy-auth") {
-				return usagef("--proxy-auth with -l needs --proxy-type")
-			}
-			return nil
-		case hasExec(cfg):
-			return usagef("invalid option combination: a proxy server (-l --proxy-type) cannot run -e, -c or --lua-exec")
-		case cfg.UDP || c.Bool("unixsock"):
-			return usagef("a proxy server listens on TCP: --proxy-type cannot be used with -u or -U")
-		case typ == "socks4" && pass != "":
-			return usagef("--proxy-auth: a SOCKS4 server checks a user name only (give --proxy-auth USER)")
-		}
-		cfg.ProxyServer = netcat.ProxyServer{Type: typ, User: user, Pass: pass, Auth: hasAuth}
-		return nil
+		return proxyServerFrom(c, cfg, typ, netcat.ProxyServer{Type: typ, User: user, Pass: pass, Auth: hasAuth})
 	}
 	if !c.IsSet("proxy") {
 		if typ != "" || c.IsSet("proxy-auth") || c.IsSet("proxy-dns") {
@@ -53,6 +35,45 @@ func proxyFrom(c *cli.Context, cfg *netcat.Config) error {
 		}
 		return nil
 	}
+	if typ == "" {
+		typ = "http"
+	}
+	p := netcat.Proxy{Type: typ, User: user, Pass: pass, Auth: hasAuth, DNS: "remote"}
+	// A user without a password: netcat asks for it on the terminal, as
+	// ssh would, when there is one.
+	p.AskPass = hasAuth && typ != "socks4" && !strings.Contains(authValue(c), ":")
+	if err := proxyClientFrom(c, cfg, &p); err != nil {
+		return err
+	}
+	cfg.Proxy = p
+	return nil
+}
+
+// proxyServerFrom checks the proxy server -l --proxy-type makes gcat.
+func proxyServerFrom(c *cli.Context, cfg *netcat.Config, typ string, ps netcat.ProxyServer) error {
+	switch {
+	case c.IsSet("proxy"):
+		return usagef("invalid option combination: --proxy and -l (to be a proxy server, give -l --proxy-type)")
+	case c.IsSet("proxy-dns"):
+		return usagef("invalid option combination: --proxy-dns and -l")
+	case typ == "":
+		if ps.Auth && c.IsSet("proxy-auth") {
+			return usagef("--proxy-auth with -l needs --proxy-type")
+		}
+		return nil
+	case hasExec(cfg):
+		return usagef("invalid option combination: a proxy server (-l --proxy-type) cannot run -e, -c or --lua-exec")
+	case cfg.UDP || c.Bool("unixsock"):
+		return usagef("a proxy server listens on TCP: --proxy-type cannot be used with -u or -U")
+	case typ == "socks4" && ps.Pass != "":
+		return usagef("--proxy-auth: a SOCKS4 server checks a user name only (give --proxy-auth USER)")
+	}
+	cfg.ProxyServer = ps
+	return nil
+}
+
+// proxyClientFrom reads the proxy connect mode goes through into p.
+func proxyClientFrom(c *cli.Context, cfg *netcat.Config, p *netcat.Proxy) error {
 	switch {
 	case cfg.UDP:
 		return usagef("invalid option combination: --proxy and -u")
@@ -61,10 +82,6 @@ func proxyFrom(c *cli.Context, cfg *netcat.Config) error {
 	case cfg.Vsock:
 		return usagef("invalid option combination: --proxy and --vsock")
 	}
-	if typ == "" {
-		typ = "http"
-	}
-	p := netcat.Proxy{Type: typ, User: user, Pass: pass, Auth: hasAuth, DNS: "remote"}
 	if c.IsSet("proxy-dns") {
 		p.DNS = strings.ToLower(c.String("proxy-dns"))
 		switch p.DNS {
@@ -74,20 +91,16 @@ func proxyFrom(c *cli.Context, cfg *netcat.Config) error {
 		}
 	}
 	defPort := 1080
-	if typ == "http" {
+	if p.Type == "http" {
 		defPort = 3128
 	}
-	p.Host, p.Port, err = proxyAddr(c.String("proxy"), defPort)
-	if err != nil {
+	var err error
+	if p.Host, p.Port, err = proxyAddr(c.String("proxy"), defPort); err != nil {
 		return err
 	}
-	if typ == "socks4" && pass != "" {
+	if p.Type == "socks4" && p.Pass != "" {
 		return usagef("--proxy-auth: SOCKS4 sends a user name only (give --proxy-auth USER)")
 	}
-	// A user without a password: netcat asks for it on the terminal, as
-	// ssh would, when there is one.
-	p.AskPass = hasAuth && typ != "socks4" && !strings.Contains(authValue(c), ":")
-	cfg.Proxy = p
 	return nil
 }
 

@@ -97,6 +97,17 @@ type Broker struct {
 
 	out *output // hub mode; nil for a broker
 	eof bool    // Options.EndWithLocal
+
+	// lead is the furthest any client has got in the broadcast stream.
+	// Local input is read only while the stream's end is less than a
+	// window ahead of it: a local input faster than every client waits
+	// for the fastest, instead of running ahead until all are dropped.
+	lead      atomic.Int64
+	end       atomic.Int64 // the stream's end: b.tail.end, readable without b.mu
+	shut      atomic.Bool  // b.closed, readable without b.mu
+	leadMu    sync.Mutex   // after b.mu, when both are taken
+	leadMoved sync.Cond
+	window    int64
 }
 
 // message is one broadcast. Messages form a singly linked list that every
@@ -134,6 +145,8 @@ func New(opt Options) *Broker {
 	}
 	b.eof = opt.EndWithLocal
 	b.joined.L = &b.mu
+	b.leadMoved.L = &b.leadMu
+	b.window = min(b.maxQueue/4, batchBytes)
 	return b
 }
 
@@ -154,6 +167,7 @@ func (b *Broker) Add(c net.Conn) <-chan struct{} {
 	// A newcomer starts at the end of the stream: ncat sends it nothing
 	// from before it joined.
 	cl.pos = b.tail
+	b.advanced(b.tail.end)
 	b.wg.Add(1)
 	var dropped []*client
 	if b.chat {
@@ -190,7 +204,7 @@ func (b *Broker) join(c *client) int {
 func (b *Broker) FromLocal(r io.Reader) error {
 	buf := make([]byte, readSize)
 	for {
-		if !b.waitClient() {
+		if !b.waitClient() || !b.waitLead() {
 			return nil
 		}
 		n, err := r.Read(buf)
@@ -230,6 +244,33 @@ func (b *Broker) endLocal() {
 	}
 }
 
+// advanced records that a client has got to offset end of the stream.
+func (b *Broker) advanced(end int64) {
+	for {
+		lead := b.lead.Load()
+		if end <= lead {
+			return
+		}
+		if b.lead.CompareAndSwap(lead, end) {
+			break
+		}
+	}
+	b.leadMu.Lock()
+	b.leadMoved.Broadcast()
+	b.leadMu.Unlock()
+}
+
+// waitLead waits until the fastest client is less than a window behind
+// the end of the stream, and reports false if the Broker closed instead.
+func (b *Broker) waitLead() bool {
+	b.leadMu.Lock()
+	defer b.leadMu.Unlock()
+	for !b.shut.Load() && b.end.Load()-b.lead.Load() >= b.window {
+		b.leadMoved.Wait()
+	}
+	return !b.shut.Load()
+}
+
 // waitClient waits until there is a client to talk to, and reports false
 // if the Broker closed instead.
 func (b *Broker) waitClient() bool {
@@ -256,7 +297,11 @@ func (b *Broker) Close() {
 	b.mu.Lock()
 	if !b.closed {
 		b.closed = true
+		b.shut.Store(true)
 		b.joined.Broadcast()
+		b.leadMu.Lock()
+		b.leadMoved.Broadcast()
+		b.leadMu.Unlock()
 		for _, c := range b.users {
 			if c != nil {
 				c.abort()
@@ -339,6 +384,7 @@ func (b *Broker) publish(from *client, data []byte) (dropped []*client) {
 		m := &message{data: data, from: from, end: b.tail.end + int64(len(data))}
 		b.tail.next.Store(m)
 		b.tail = m
+		b.end.Store(m.end)
 		var late []*client
 		for _, c := range b.users {
 			if c != nil && c.notify(m, b.maxQueue) {

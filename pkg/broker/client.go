@@ -151,6 +151,7 @@ func (c *client) writeAll() {
 		c.pos = last
 		c.own -= own
 		c.mu.Unlock()
+		c.b.advanced(last.end)
 	}
 }
 

@@ -67,6 +67,11 @@ func (r *runner) execHandler(ctx context.Context, c net.Conn) func() error {
 	}
 }
 
+// hubMaxQueue is how far a hub client may fall behind the fastest before it
+// is dropped. stdin goes at the fastest client's pace, so only a client that
+// stalls, or is far slower than the others, gets that far.
+const hubMaxQueue = 16 << 20
+
 // serveHub is -lk without -e, as in ncat: what any client sends goes to
 // stdout, and stdin goes to every client, through the broker's bounded
 // queue: a client that stops reading is dropped when it falls too far
@@ -82,6 +87,7 @@ func (r *runner) serveHub(ctx context.Context, ln server.Listener) error {
 			cancel(&StreamError{Op: "write", Name: stdoutName, Err: neterr.Cause(err)})
 		},
 		EndWithLocal: !r.cfg.NoShutdown,
+		MaxQueue:     hubMaxQueue,
 		Logf:         r.log.Infof,
 	})
 	return r.serveFanOut(ctx, ln, b, std)

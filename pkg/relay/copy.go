@@ -50,11 +50,7 @@ func spliceError(err error, sockSide, otherSide Side, sockWritten bool) error {
 	if err == nil {
 		return nil
 	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	cause := neterr.Cause(err)
+	cause := causeOf(err)
 	side := otherSide
 	if neterr.OfConnection(cause) || sockWritten && errors.Is(cause, syscall.EPIPE) {
 		side = sockSide
@@ -76,7 +72,17 @@ func bufferedCopy(dst io.Writer, src io.Reader, dstSide, srcSide Side) (int64, e
 	if r.err != nil && err == r.err {
 		side = srcSide
 	}
-	return n, &Error{Side: side, Err: neterr.Cause(err)}
+	return n, &Error{Side: side, Err: causeOf(err)}
+}
+
+// causeOf strips an error down to what went wrong: the stream it came from
+// is said by Error's Side, not by Go's wrappers (which, for a splice, may
+// name the wrong one).
+func causeOf(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		err = pe.Err
+	}
+	return neterr.Cause(err)
 }
 
 // bufPool recycles copy buffers: a -lk server makes two copies per

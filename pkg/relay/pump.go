@@ -77,7 +77,7 @@ func closeWrite(w io.Writer, side Side) (bool, error) {
 	case neterr.PeerGone(err) || errors.Is(err, syscall.ENOTCONN):
 		return false, nil
 	}
-	return false, &Error{Side: side, Err: neterr.Cause(err)}
+	return false, &Error{Side: side, Err: causeOf(err)}
 }
 
 // sideOf is the stream a pump's error came from.

@@ -183,8 +183,10 @@ func (s *server) serve(c net.Conn) {
 	if !s.take(c) {
 		return
 	}
-	s.logConnection(peer)
+	// Logged once the handler has taken c: a hub client has joined, so
+	// what stdin sends once the line is out reaches it.
 	run := s.handler(s.ctx, c)
+	s.logConnection(peer)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -210,8 +212,9 @@ func (s *server) serveOnce() error {
 			return err
 		}
 	}
+	run := s.handler(s.ctx, c)
 	s.logConnection(c.RemoteAddr())
-	return s.handler(s.ctx, c)()
+	return run()
 }
 
 func (s *server) logConnection(peer net.Addr) {

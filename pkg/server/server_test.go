@@ -274,7 +274,6 @@ func TestHandshakeDeadline(t *testing.T) {
 	<-trickle
 }
 
-
 // TestShedOldest: when the unfinished handshakes fill their bound, the
 // oldest is shed, not the newcomer; connections are not counted against -m
 // while they handshake.
