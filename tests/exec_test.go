@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -9,70 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// TestExecKeepOpenTokens: -lk -e (a script, no shell in between) with 50
-// clients connected at once. Every child greets first, so all 50 are alive
-// together; then each client sends its own token and gets back exactly that
-// token, tagged with the port the child was told is its peer's.
-func TestExecKeepOpenTokens(t *testing.T) {
-	script := writeScript(t, t.TempDir(), "token", `echo "$$"; read line; echo "$NCAT_REMOTE_PORT $line"`)
-	srv := gcat(t, nil, "-lkv", "127.0.0.1", "0", "-e", script)
-	addr := srv.listenAddr()
-	const n = 50
-	type client struct {
-		c   net.Conn
-		r   *bufio.Reader
-		pid string
-	}
-	clients := make([]client, n)
-	pids := map[string]int{}
-	for i := range clients {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(bound))
-		r := bufio.NewReader(c)
-		pid, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("client %d: no greeting: %v", i, err)
-		}
-		if j, dup := pids[pid]; dup {
-			t.Fatalf("clients %d and %d share the child %s", j, i, pid)
-		}
-		pids[pid] = i
-		clients[i] = client{c, r, pid}
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i, cl := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			token := fmt.Sprintf("token-%d-%d", i, time.Now().UnixNano())
-			if _, err := fmt.Fprintf(cl.c, "%s\n", token); err != nil {
-				errs <- err
-				return
-			}
-			cl.c.(*net.TCPConn).CloseWrite()
-			got, err := io.ReadAll(cl.r)
-			_, port := hostPort(t, cl.c.LocalAddr().String())
-			if want := port + " " + token + "\n"; err != nil || string(got) != want {
-				errs <- fmt.Errorf("client %d (child %s) got %q, %v; want %q", i, strings.TrimSpace(cl.pid), got, err, want)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-}
 
 // loopback says whether network ("tcp4", "tcp6") works on host here.
 func loopback(network, host string) bool {

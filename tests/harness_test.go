@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -318,4 +319,28 @@ func scanLines(b []byte) []string {
 		out = append(out, s.Text())
 	}
 	return out
+}
+
+// tcpServer accepts one connection, hands it to serve, and returns what the
+// address to connect to is.
+func tcpServer(t *testing.T, serve func(c *net.TCPConn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(bound))
+		serve(c.(*net.TCPConn))
+	}()
+	_, port := hostPort(t, ln.Addr().String())
+	return port
 }

@@ -15,47 +15,81 @@ import (
 	"time"
 )
 
-// TestKeepOpenExecConcurrentClients: -lk -c gives every one of 50
-// simultaneous clients its own child and exactly its own reply.
+// TestKeepOpenExecConcurrentClients: -lk gives every one of 50 clients
+// connected at once its own child (-e: a script, no shell in between; -c:
+// through sh). Every child greets with its PID first, so all 50 are alive
+// together; then each client sends its own message and gets back exactly
+// its own reply — with -e tagged with the port the child was told is its
+// peer's, with -c upper-cased, up to 50 KB long.
 func TestKeepOpenExecConcurrentClients(t *testing.T) {
-	srv := gcat(t, nil, "-lkv", "127.0.0.1", "0", "-c", "tr a-z A-Z")
-	addr := srv.listenAddr()
-	const n = 50
-	// All clients connect first, then all send: the children really run
-	// at the same time.
-	conns := make([]net.Conn, n)
-	for i := range conns {
+	script := writeScript(t, t.TempDir(), "token", `echo "$$"; read line; echo "$NCAT_REMOTE_PORT $line"`)
+	for _, mode := range []struct {
+		name  string
+		args  []string
+		msg   func(i int) string
+		reply func(c net.Conn, msg string) string
+	}{
+		{"-e", []string{"-e", script},
+			func(i int) string { return fmt.Sprintf("token-%d-%d\n", i, time.Now().UnixNano()) },
+			func(c net.Conn, msg string) string {
+				_, port := hostPort(t, c.LocalAddr().String())
+				return port + " " + msg
+			}},
+		{"-c", []string{"-c", "echo $$; tr a-z A-Z"},
+			func(i int) string { return fmt.Sprintf("client %d says %s\n", i, strings.Repeat("x", i*1000)) },
+			func(_ net.Conn, msg string) string { return strings.ToUpper(msg) }},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			srv := gcat(t, nil, append([]string{"-lkv", "127.0.0.1", "0"}, mode.args...)...)
+			conns, readers := greetedClients(t, srv.listenAddr(), 50)
+			var wg sync.WaitGroup
+			for i, c := range conns {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					msg := mode.msg(i)
+					if _, err := c.Write([]byte(msg)); err != nil {
+						t.Errorf("client %d: %v", i, err)
+						return
+					}
+					c.(*net.TCPConn).CloseWrite()
+					got, err := io.ReadAll(readers[i])
+					if want := mode.reply(c, msg); err != nil || string(got) != want {
+						t.Errorf("client %d got %q, %v; want %q", i, got, err, want)
+					}
+				}()
+			}
+			wg.Wait()
+		})
+	}
+}
+
+// greetedClients connects n clients to a -lk server whose children greet
+// with their PID, and checks that every client has a child of its own.
+func greetedClients(t *testing.T, addr string, n int) ([]net.Conn, []*bufio.Reader) {
+	t.Helper()
+	var conns []net.Conn
+	var readers []*bufio.Reader
+	pids := map[string]int{}
+	for i := 0; i < n; i++ {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
+		t.Cleanup(func() { c.Close() })
 		c.SetDeadline(time.Now().Add(bound))
-		conns[i] = c
+		r := bufio.NewReader(c)
+		pid, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("client %d: no greeting: %v", i, err)
+		}
+		if j, dup := pids[pid]; dup {
+			t.Fatalf("clients %d and %d share the child %s", j, i, strings.TrimSpace(pid))
+		}
+		pids[pid] = i
+		conns, readers = append(conns, c), append(readers, r)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			msg := fmt.Sprintf("client %d says %s\n", i, strings.Repeat("x", i*1000))
-			if _, err := c.Write([]byte(msg)); err != nil {
-				errs <- err
-				return
-			}
-			c.(*net.TCPConn).CloseWrite()
-			got, err := io.ReadAll(c)
-			if err != nil || string(got) != strings.ToUpper(msg) {
-				errs <- fmt.Errorf("client %d got %d bytes (%v)", i, len(got), err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	return conns, readers
 }
 
 // TestKeepOpenBroadcast: -lk without -e, as ncat: every client's data goes
