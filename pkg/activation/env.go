@@ -26,7 +26,8 @@ type handed struct {
 // parseEnv reads both protocols' variables through lookup, for the process
 // pid. It returns no descriptors, and no error, when the variables are
 // absent or meant for another process; an *EnvError when they are
-// malformed. A descriptor named by both protocols is listed once.
+// malformed. The descriptors are in increasing order; one named by both
+// protocols is listed once.
 func parseEnv(lookup func(string) (string, bool), pid int) ([]handed, error) {
 	fds, err := parseSystemd(lookup, pid)
 	if err != nil {
@@ -37,6 +38,7 @@ func parseEnv(lookup func(string) (string, bool), pid int) ([]handed, error) {
 		return nil, err
 	}
 	if up != nil && !slices.ContainsFunc(fds, func(h handed) bool { return h.fd == up.fd }) {
+		// Above systemd's range, as it is not in it: the order holds.
 		fds = append(fds, *up)
 	}
 	return fds, nil
