@@ -36,10 +36,11 @@ func Listeners(o Options) ([]*Socket, error) {
 		if err == nil {
 			err = fitsListener(h.fd, si, o)
 		}
-		if fe := (*FDError)(nil); errors.As(err, &fe) {
-			fe.Name = h.name
-		}
 		if err != nil {
+			var fe *FDError
+			if errors.As(err, &fe) {
+				fe.Name = h.name
+			}
 			return nil, fmt.Errorf("socket activation: %w", err)
 		}
 		infos[i] = si
