@@ -1,7 +1,7 @@
 # gcat — build, demo, test, lint, fuzz, bench.
 GO ?= go
 BIN := bin/gcat
-PEERS := ncat socat nc curl python3 openssl
+PEERS := ncat socat nc curl python3 openssl systemd-socket-activate
 DEMO_PORT ?= 9999
 
 .PHONY: build run test unit integration lint fuzz bench bench-more bench-broker peers clean
@@ -39,7 +39,7 @@ peers:
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing test peers:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ncat socat netcat-openbsd curl python3 openssl >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ncat socat netcat-openbsd curl python3 openssl systemd >/dev/null; \
 	else echo "test peers missing:$$missing (not root: tests that need them will skip)"; fi
 
 FUZZTIME ?= 20s
@@ -62,6 +62,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzXNetRequest$$' -fuzztime=$(FUZZTIME) ./pkg/socks
 	$(GO) test -run='^$$' -fuzz='^FuzzClientReply5$$' -fuzztime=$(FUZZTIME) ./pkg/socks
 	$(GO) test -run='^$$' -fuzz='^FuzzClientReply4$$' -fuzztime=$(FUZZTIME) ./pkg/socks
+	$(GO) test -run='^$$' -fuzz='^FuzzParseEnv$$' -fuzztime=$(FUZZTIME) ./pkg/activation
 
 bench: build
 	scripts/bench
