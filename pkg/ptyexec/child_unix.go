@@ -85,7 +85,7 @@ func start(spec Spec) (*Child, error) {
 		spec:   spec,
 		exited: make(chan struct{}),
 	}
-	c.Stdin = &Input{f: master, hangup: c.hangup}
+	c.Stdin = &Input{f: master, hangup: c.hangup, eofKey: spec.EOFKey}
 	c.Stdout = &Output{f: master, grace: spec.OutputGrace, close: c.closeMaster}
 	go c.wait()
 	return c, nil

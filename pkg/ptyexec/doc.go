@@ -9,24 +9,25 @@
 // types, Child.Stdout is what the terminal shows. The shape mirrors
 // pkg/exec.Child, so one handler can drive either.
 //
-// End of input. A terminal has no end of file; its line discipline makes
-// one from the EOF character (VEOF, ^D): a read that finds it at the start
-// of a line returns 0 bytes. So Stdin.CloseWrite types that character after
-// everything written before it, as a user presses ^D: once, or twice when
-// the input did not end with a line end (the first only hands over the
-// unfinished line). A program reading the terminal line by line (sh, cat,
-// read) sees what it sees at the end of a pipe. A program reading key by
-// key gets a ^D key: readline (bash, python) ends at an empty prompt, an
-// editor does what it does with ^D. Like a ^D a user types ahead, one that
-// arrives while the terminal reads lines and is read after a switch to key
-// by key is lost (the line discipline has made it a NUL): bash -i, which
-// reads lines while it runs a command, misses an end of input that comes
-// before it is back at its prompt. Scripts for bash -i end with "exit";
-// sh -i reads lines and ends at the end of input.
-// If the terminal has no EOF character (stty eof undef), CloseWrite hangs
-// the terminal up instead (see below). A hangup is not the rule because its
-// SIGHUP overtakes the input: with `printf 'make\n' | gcat host`, the shell
-// would be gone before it read "make", or make would be killed.
+// End of input. A terminal has no end of file of its own. When the input
+// ends (the client's EOF), Stdin.CloseWrite hangs the terminal up, as when
+// an ssh session drops: SIGHUP and SIGCONT to the child's process group and
+// to the terminal's foreground process group (an interactive shell passes
+// the SIGHUP on to its jobs). Unlike closing the master, this hangup keeps
+// the line open for output: what the child writes in answer (a "saving"
+// message, a shell's last words) is delivered. Whatever the child had not
+// read yet is not: the SIGHUP overtakes it. Clients that script a session
+// keep their write side open (ncat's --no-shutdown) and end it with "exit".
+//
+// Why not the EOF character? With Spec.EOFKey, CloseWrite instead types
+// the terminal's EOF character (VEOF, ^D) after the input, once, or twice
+// after an unfinished line, as a user presses ^D: a program reading lines
+// (sh, cat) sees the end of a pipe, readline at an empty prompt exits. But
+// an editor takes ^D as a key and runs on, and a ^D that arrives while the
+// terminal reads lines and is read after a switch to key by key becomes a
+// NUL (bash -i, which reads lines while it runs a command): such a session
+// outlives its client, which a server must not allow by default. If the
+// terminal has no EOF character (stty eof undef), EOFKey hangs up too.
 //
 // End of output. Stdout reads until the last process holding the terminal
 // has let go of it (EIO on Linux, end of file on the BSDs), so every byte
@@ -36,15 +37,13 @@
 // the stream. From the child's exit on, writes to Stdin fail with EPIPE,
 // like writes to a pipe whose reader has gone.
 //
-// Hanging up. Stop and Kill end a session that is still running the way a
-// terminal's hangup does: SIGHUP and SIGCONT to the child's process group
-// and to the terminal's foreground process group (an interactive shell
-// passes the SIGHUP on to its jobs), then, if the child has not exited
-// after StopGrace, SIGKILL to both. A child that has let go of the
-// terminal (the output has ended) first gets StopGrace to exit by itself,
-// as cat does after closing its stdio. The child is always reaped. Then the
-// master is closed, which hangs the line up for whatever still holds the
-// terminal: its reads and writes fail.
+// Stopping. Stop and Kill end a session that is still running with the
+// hangup above, then, if the child has not exited after StopGrace, SIGKILL
+// to both process groups. A child that has let go of the terminal (the
+// output has ended) first gets StopGrace to exit by itself, as cat does
+// after closing its stdio. The child is always reaped. Then the master is
+// closed, which hangs the line up for whatever still holds the terminal:
+// its reads and writes fail.
 //
 // The child's process group. When the child exits by itself, the kernel
 // sends SIGHUP to the terminal's foreground process group, as when a login

@@ -12,8 +12,52 @@ import (
 	"time"
 )
 
-// TestEndOfInput: CloseWrite is the end of file of a program that reads
-// its terminal line by line, after all the input before it.
+// TestEndOfInputHangsUp: by default the end of input hangs the session
+// up, jobs included, and what the terminal showed before is delivered.
+func TestEndOfInputHangsUp(t *testing.T) {
+	s := run(t, shell(t, "bash"))
+	s.type_("sleep 101 & echo bg=$!\r")
+	bg, _ := strconv.Atoi(s.expect(`bg=(\d+)\r\n`)[1])
+	s.type_("sleep 100\r")
+	fg := s.foreground("sleep")
+	if err := s.c.Stdin.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.wait(); err == nil || err.Error() != "EOF" {
+		t.Errorf("output ended with %v; want EOF", err)
+	}
+	s.exited()
+	var ee *exec.ExitError
+	if err := s.c.Stop(); !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGHUP {
+		t.Errorf("shell ended with %v; want SIGHUP", err)
+	}
+	waitGone(t, fg)
+	waitGone(t, bg)
+}
+
+// TestHangupKeepsOutput: what the child writes when it is hung up reaches
+// the reader: the master stays open.
+func TestHangupKeepsOutput(t *testing.T) {
+	s := run(t, Spec{Argv: []string{"sh", "-c", `trap 'echo saved; exit 0' HUP; echo ready; read x; echo not reached`}})
+	s.expect(`ready\r\n`)
+	if err := s.c.Stdin.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.c.Stdin.CloseWrite(); err != nil { // a second one does nothing
+		t.Fatal(err)
+	}
+	out, err := s.wait()
+	if err == nil || err.Error() != "EOF" || !strings.HasSuffix(out, "ready\r\nsaved\r\n") {
+		t.Errorf("output %q, %v; want it to end with saved, then EOF", out, err)
+	}
+	s.exited()
+	if err := s.c.Stop(); err != nil {
+		t.Errorf("child: %v", err)
+	}
+}
+
+// TestEndOfInput: with EOFKey, CloseWrite is the end of file of a program
+// that reads its terminal line by line, after all the input before it.
 func TestEndOfInput(t *testing.T) {
 	for _, tt := range []struct {
 		name, in, out string
@@ -27,7 +71,7 @@ func TestEndOfInput(t *testing.T) {
 		{"lines", "a\nb\nc\n", "a\r\nb\r\nc\r\na\r\nb\r\nc\r\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Start(Spec{Argv: []string{"cat"}})
+			c, err := Start(Spec{Argv: []string{"cat"}, EOFKey: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,11 +95,13 @@ func TestEndOfInput(t *testing.T) {
 	}
 }
 
-// TestEndOfInputShell: a shell reading lines runs every command sent
+// TestEndOfInputShell: with EOFKey, a shell reading lines runs every command sent
 // before the end of input, then exits; a hangup would have ended it
 // before it read them.
 func TestEndOfInputShell(t *testing.T) {
-	c, err := Start(shell(t, "sh"))
+	spec := shell(t, "sh")
+	spec.EOFKey = true
+	c, err := Start(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,10 +119,12 @@ func TestEndOfInputShell(t *testing.T) {
 	}
 }
 
-// TestEndOfInputReadline: bash at its prompt reads keys; the end of input
+// TestEndOfInputReadline: with EOFKey, bash at its prompt reads keys; the end of input
 // is the ^D that ends it.
 func TestEndOfInputReadline(t *testing.T) {
-	s := run(t, shell(t, "bash"))
+	spec := shell(t, "bash")
+	spec.EOFKey = true
+	s := run(t, spec)
 	s.type_("echo A$((1+1))\r")
 	s.expect(`A2\r\n.*\$ $`)
 	if err := s.c.Stdin.CloseWrite(); err != nil {
@@ -88,10 +136,12 @@ func TestEndOfInputReadline(t *testing.T) {
 	}
 }
 
-// TestNoEOFCharHangsUp: a terminal without an EOF character is hung up
-// at the end of input.
+// TestNoEOFCharHangsUp: with EOFKey, a terminal without an EOF character
+// is hung up at the end of input.
 func TestNoEOFCharHangsUp(t *testing.T) {
-	s := run(t, shell(t, "sh"))
+	spec := shell(t, "sh")
+	spec.EOFKey = true
+	s := run(t, spec)
 	s.type_("stty eof undef; echo U$((1+1))\r")
 	s.expect(`U2\r\n`)
 	if err := s.c.Stdin.CloseWrite(); err != nil {

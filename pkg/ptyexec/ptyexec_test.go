@@ -5,8 +5,10 @@ package ptyexec
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -189,5 +191,31 @@ func TestDrainAfterExit(t *testing.T) {
 	var ee *exec.ExitError
 	if err := c.Stop(); !errors.As(err, &ee) || ee.ExitCode() != 3 {
 		t.Errorf("exit status %v; want 3", err)
+	}
+}
+
+// TestNoLeaks: a stopped child leaves no descriptor and no goroutine.
+func TestNoLeaks(t *testing.T) {
+	fds := func() int {
+		ents, err := os.ReadDir("/dev/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+	before, routines := fds(), runtime.NumGoroutine()
+	for range 5 {
+		c, err := Start(Spec{Argv: []string{"sh", "-c", "echo hi"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, c.Stdout)
+		c.Stop()
+	}
+	if after := fds(); after != before {
+		t.Errorf("%d descriptors open before, %d after", before, after)
+	}
+	if after := runtime.NumGoroutine(); after > routines {
+		t.Errorf("%d goroutines before, %d after", routines, after)
 	}
 }

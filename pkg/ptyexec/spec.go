@@ -27,6 +27,9 @@ type Spec struct {
 	// Term is the child's TERM. If empty, gcat's own TERM is used, or
 	// DefaultTerm if that is unset. A TERM in Env wins over both.
 	Term string
+	// EOFKey makes the end of input the terminal's EOF character (^D)
+	// instead of a hangup; see the package comment.
+	EOFKey bool
 	// Size is the terminal's initial size. A zero field is replaced by
 	// DefaultRows or DefaultCols.
 	Size Size

@@ -21,6 +21,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 type Input struct {
 	f      *os.File
 	hangup func() int
+	eofKey bool
 
 	mu      sync.Mutex // orders Write and CloseWrite; guards midLine, done
 	midLine bool       // the last byte written did not end a line
@@ -55,11 +56,11 @@ func (in *Input) gone() error {
 	return &os.PathError{Op: "write", Path: in.f.Name(), Err: syscall.EPIPE}
 }
 
-// CloseWrite ends the input: it types the terminal's EOF character, twice
-// if the input did not end with a line end, or hangs the terminal up if it
-// has none (see the package comment). The terminal stays open for the
-// child's output. After the child's exit, and on later calls, it does
-// nothing.
+// CloseWrite ends the input by the rule in the package comment: a hangup,
+// or with Spec.EOFKey the terminal's EOF character (twice after an
+// unfinished line; a hangup if the terminal has none). The terminal stays
+// open for the child's output. After the child's exit, and on later calls,
+// it does nothing.
 func (in *Input) CloseWrite() error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -67,6 +68,10 @@ func (in *Input) CloseWrite() error {
 		return nil
 	}
 	in.done = true
+	if !in.eofKey {
+		in.hangup()
+		return nil
+	}
 	eof, ok, err := eofChar(in.f)
 	if err != nil {
 		return &os.PathError{Op: "end input", Path: in.f.Name(), Err: err}
