@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 var shells = []string{"sh", "bash"}
@@ -214,6 +215,13 @@ func TestNoLeaks(t *testing.T) {
 	}
 	if after := fds(); after != before {
 		t.Errorf("%d descriptors open before, %d after", before, after)
+	}
+	// A goroutine that has closed Exited, or sent its result, may still
+	// be on its way out.
+	deadline := time.Now().Add(bound)
+	for runtime.NumGoroutine() > routines && time.Now().Before(deadline) {
+		runtime.Gosched()
+		time.Sleep(time.Millisecond)
 	}
 	if after := runtime.NumGoroutine(); after > routines {
 		t.Errorf("%d goroutines before, %d after", routines, after)
