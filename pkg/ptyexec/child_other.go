@@ -44,3 +44,6 @@ type Output struct{}
 func (o *Output) Read(p []byte) (int, error)      { return 0, io.EOF }
 func (o *Output) SetReadDeadline(time.Time) error { return ErrUnsupported }
 func (o *Output) Close() error                    { return ErrUnsupported }
+
+// Available returns ErrUnsupported: gcat has no ptys on this system.
+func Available() error { return ErrUnsupported }

@@ -227,3 +227,9 @@ func TestNoLeaks(t *testing.T) {
 		t.Errorf("%d goroutines before, %d after", routines, after)
 	}
 }
+
+func TestAvailable(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Errorf("Available() = %v on a system with ptys", err)
+	}
+}
