@@ -3,6 +3,7 @@ module github.com/gcat-dev/gcat
 go 1.26.8
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/pion/dtls/v3 v3.1.15
 	github.com/pion/logging v0.2.4
 	github.com/pion/transport/v5 v5.0.0
