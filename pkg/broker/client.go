@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -277,28 +276,4 @@ func (c *client) name() string {
 		name += " (<user" + strconv.Itoa(c.id) + ">)"
 	}
 	return name
-}
-
-// output is the hub's local output: whole reads, one at a time.
-type output struct {
-	mu     sync.Mutex
-	w      io.Writer
-	err    error
-	failed func(error)
-}
-
-// write writes p, a client's read, whole. After a failure it discards: the
-// failure has been told to whoever ends the hub.
-func (o *output) write(p []byte) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.err != nil {
-		return
-	}
-	if _, err := o.w.Write(p); err != nil {
-		o.err = err
-		if o.failed != nil {
-			o.failed(err)
-		}
-	}
 }
