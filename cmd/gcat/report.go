@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/gcat-dev/gcat/pkg/activation"
 	"github.com/gcat-dev/gcat/pkg/netcat"
 	"github.com/gcat-dev/gcat/pkg/neterr"
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
@@ -25,9 +26,12 @@ func report(w io.Writer, err error, sig os.Signal) int {
 	}
 	var ue *usageError
 	var se *netcat.StreamError
+	var rep *netcat.ReportedError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &rep):
+		return status(err) // said already, where the user will see it (syslog)
 	case errors.As(err, &ue):
 		fmt.Fprintf(w, "gcat: %s\ngcat: hint: run 'gcat -h' for usage\n", ue.msg)
 		return 2
@@ -42,6 +46,12 @@ func report(w io.Writer, err error, sig os.Signal) int {
 	if h := hint(err); h != "" {
 		fmt.Fprintf(w, "gcat: hint: %s\n", h)
 	}
+	return status(err)
+}
+
+// status is the exit status of a failure: 2 for a configuration that
+// cannot run, what a StatusError says, else 1.
+func status(err error) int {
 	var ce *netcat.ConfigError
 	var st *netcat.StatusError
 	switch {
@@ -84,6 +94,24 @@ func hint(err error) string {
 		return "check the host name"
 	case errors.As(err, &ve):
 		return "give the certificate of the CA that signed it with --ssl-trustfile, or leave out --ssl-verify to connect anyway (the certificate is then only reported)"
+	}
+	return activationHint(err)
+}
+
+// activationHint says how to serve a socket a service manager handed over
+// that does not fit the command line.
+func activationHint(err error) string {
+	switch {
+	case errors.Is(err, activation.ErrDatagram):
+		return "a datagram socket is served with -u"
+	case errors.Is(err, activation.ErrStream):
+		return "a stream socket is served without -u"
+	case errors.Is(err, activation.ErrConnected):
+		return "systemd's Accept=yes hands over connections: serve each with gcat --inetd and StandardInput=socket"
+	case errors.Is(err, activation.ErrListening):
+		return "a listening socket is served with gcat -l (systemd's Accept=no)"
+	case errors.Is(err, activation.ErrNotSocket):
+		return "--inetd serves the connection inetd or systemd (Accept=yes) hands over as stdin"
 	}
 	return ""
 }

@@ -64,12 +64,19 @@ func Listen(ctx context.Context, o Options) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
+	return FromListeners(lns), nil
+}
+
+// FromListeners accepts from listening sockets opened elsewhere (handed
+// over by a service manager, say). The Listener owns them: Close closes
+// them.
+func FromListeners(lns []net.Listener) *Listener {
 	l := &Listener{lns: lns, conns: make(chan accepted), done: make(chan struct{})}
 	for _, ln := range lns {
 		l.wg.Add(1)
 		go l.acceptLoop(ln)
 	}
-	return l, nil
+	return l
 }
 
 // Addrs returns the bound addresses, in the order they were opened.

@@ -91,3 +91,11 @@ func (r *runner) peerName(conn net.Conn) string {
 	}
 	return peer
 }
+
+// ReportedError is an error netcat has already said where the user will
+// see it — syslog, in inetd mode, where stderr is the connection — so the
+// caller only exits with the status Err calls for.
+type ReportedError struct{ Err error }
+
+func (e *ReportedError) Error() string { return e.Err.Error() }
+func (e *ReportedError) Unwrap() error { return e.Err }

@@ -40,8 +40,12 @@ func (r *runner) listen(ctx context.Context) error {
 }
 
 // openListener opens the sockets cfg names: TCP, Unix or vsock stream
-// listeners, or UDP and Unix datagram sockets whose peers are sessions.
+// listeners, or UDP and Unix datagram sockets whose peers are sessions;
+// or takes those a service manager handed over.
 func (r *runner) openListener(ctx context.Context) (server.Listener, error) {
+	if ln, err := r.inherited(); ln != nil || err != nil {
+		return ln, err
+	}
 	cfg := r.cfg
 	o := listen.Options{Unix: cfg.Unix, Host: cfg.Host, Port: cfg.Port, Family: cfg.Family, NoDNS: cfg.NoDNS}
 	switch {

@@ -9,8 +9,9 @@ import (
 // Debugf -vv, Errorf always. A failed write to stderr is ignored: it must
 // never change what gcat does or the status it exits with.
 type logger struct {
-	w     io.Writer
-	level int
+	w      io.Writer
+	level  int
+	syslog bool // w is syslog (inetd mode): errors are reported there too
 }
 
 func (l logger) Infof(format string, args ...any) {

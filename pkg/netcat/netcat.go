@@ -33,6 +33,14 @@ type Config struct {
 	Unix   string // -U: a Unix socket path instead of Host/Port
 	Host   string // connect target, or listen address ("" = every address)
 	Port   int
+	// AddrGiven says that the command line gave an address, a port or a
+	// socket path. Listen mode without one serves the sockets a service
+	// manager handed over (LISTEN_FDS, UPSTART_FDS), if any.
+	AddrGiven bool
+	// Inetd serves the one connection inetd (or systemd's Accept=yes)
+	// handed over on descriptor 0, with the child of Exec, or relayed to
+	// Host and Port (--inetd).
+	Inetd bool
 	Family int  // -4 / -6: 4 or 6; 0 for both
 	UDP    bool // -u: datagrams (UDP, or Unix datagrams with Unix)
 	Vsock  bool // --vsock: Host is a vsock CID
@@ -151,7 +159,10 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer r.close()
-	if cfg.Listen {
+	switch {
+	case cfg.Inetd:
+		return r.inetd(ctx)
+	case cfg.Listen:
 		return r.listen(ctx)
 	}
 	return r.connect(ctx)

@@ -13,6 +13,7 @@ const (
 	localStream   localKind = iota // stdin a pipe, a file or a socket
 	localTerminal                  // stdin a terminal
 	localChild                     // an exec child's pipes
+	localConn                      // another connection (--inetd's, relayed to a target)
 )
 
 // udpReplyWait is how long a UDP client waits, after its input's EOF, for
@@ -42,8 +43,14 @@ func policy(cfg *Config, k localKind) relay.Options {
 		opt.Quit, opt.QuitSilent = true, true
 		opt.QuitAfter = silentAfter(cfg)
 	}
-	if k == localChild {
+	switch k {
+	case localChild:
 		childPolicy(cfg, &opt)
+	case localConn:
+		// The other side is a peer too: each direction ends with its
+		// EOF, however long that takes, and a reset ends both.
+		opt.Idle = -1
+		opt.EndOnPeerGone = true
 	}
 	return opt
 }

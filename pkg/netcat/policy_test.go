@@ -44,6 +44,8 @@ func TestPolicy(t *testing.T) {
 			relay.Options{Idle: -1, Quit: true, QuitAfter: sec, DrainOnOutputGone: true, EndOnPeerGone: true}},
 		{"exec child over UDP: ends with its output", Config{Listen: true, UDP: true}, localChild,
 			relay.Options{Idle: -1, Quit: true, DrainOnOutputGone: true, EndOnPeerGone: true}},
+		{"--inetd relaying to a target", Config{Inetd: true}, localConn,
+			relay.Options{Idle: -1, EndOnPeerGone: true}},
 		{"exec child --send-only", Config{Listen: true, SendOnly: true}, localChild,
 			relay.Options{Idle: -1, Quit: true, QuitSilent: true, QuitAfter: relay.DefaultIdle, DrainOnOutputGone: true, EndOnPeerGone: true}},
 	}

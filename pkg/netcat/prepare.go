@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gcat-dev/gcat/pkg/activation"
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
 	"github.com/gcat-dev/gcat/pkg/hostspec"
 	"github.com/gcat-dev/gcat/pkg/luaexec"
@@ -25,6 +26,8 @@ type runner struct {
 	clientTLS *tls.Config // connect mode with --ssl
 
 	access *hostspec.Access // --allow/--deny, resolved once listening
+
+	handover *activation.Handover // what inetd handed over (--inetd)
 }
 
 // prepare does the work a Config needs before anything connects or
@@ -42,24 +45,35 @@ func prepare(cfg Config) (*runner, error) {
 		cfg.Stderr = os.Stderr
 	}
 	r := &runner{cfg: cfg, log: logger{w: cfg.Stderr, level: cfg.Verbose}}
+	if cfg.Inetd {
+		if err := r.takeInetd(); err != nil {
+			return nil, err
+		}
+	}
 	r.log.Infof("Version %s ( https://github.com/gcat-dev/gcat )", Version)
 	r.limits()
+	if err := r.prepareRest(); err != nil {
+		r.close()
+		return nil, r.reported(err)
+	}
+	return r, nil
+}
+
+// prepareRest checks the child, asks for a proxy password, opens the
+// session files and loads the TLS configuration.
+func (r *runner) prepareRest() error {
 	if err := r.prepareExec(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := r.prepareProxy(); err != nil {
-		return nil, err
+		return err
 	}
 	f, err := openFilters(&r.cfg)
 	if err != nil {
-		return nil, configErr(err)
+		return configErr(err)
 	}
 	r.filters = f
-	if err := r.prepareTLS(); err != nil {
-		r.close()
-		return nil, err
-	}
-	return r, nil
+	return r.prepareTLS()
 }
 
 // close ends what prepare started: the progress meter, the record files.

@@ -21,7 +21,7 @@ func (r *runner) prepareTLS() error {
 		return nil
 	}
 	o := r.cfg.TLSOptions
-	if !r.cfg.Listen {
+	if !r.cfg.Listen && !r.cfg.Inetd {
 		conf, err := tlsconf.Client(o, r.cfg.Host)
 		r.clientTLS = conf
 		return configErr(err)
