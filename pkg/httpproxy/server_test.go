@@ -387,3 +387,17 @@ func TestServe407(t *testing.T) {
 		t.Errorf("%d 407s: %q", n, reply)
 	}
 }
+
+// TestServeRawBasic: a server given --proxy-auth "a" (no colon) accepts
+// Basic base64("a") and refuses base64("a:"), as ncat 7.93's does.
+func TestServeRawBasic(t *testing.T) {
+	target, _ := startUpper(t)
+	p := startProxy(t, ServerConfig{Auth: ParseAuth("a")})
+	for cred, want := range map[string]string{"a": "HTTP/1.0 200 OK", "a:": "HTTP/1.1 407 Proxy Authentication Required"} {
+		authz := "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(cred)) + "\r\n"
+		reply := roundTrip(t, p.addr, "CONNECT "+target+" HTTP/1.1\r\n"+authz+"\r\n", true)
+		if line, _, _ := strings.Cut(reply, "\r\n"); line != want {
+			t.Errorf("Basic %q: got %q, want %q", cred, line, want)
+		}
+	}
+}
