@@ -53,6 +53,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzDump -fuzztime=$(FUZZTIME) ./pkg/hexdump
 	$(GO) test -run='^$$' -fuzz=FuzzFilter -fuzztime=$(FUZZTIME) ./pkg/telnet
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./pkg/hostspec
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./pkg/portspec
 	$(GO) test -run='^$$' -fuzz='^FuzzParseAuthItems$$' -fuzztime=$(FUZZTIME) ./pkg/httpproxy
 	$(GO) test -run='^$$' -fuzz='^FuzzDigestRoundTrip$$' -fuzztime=$(FUZZTIME) ./pkg/httpproxy
 	$(GO) test -run='^$$' -fuzz='^FuzzReadResponse$$' -fuzztime=$(FUZZTIME) ./pkg/httpproxy

@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -106,4 +107,29 @@ func (ca *CA) Leaf(name, kind string, notAfter time.Time, hosts ...string) (cert
 		ca.t.Fatal(err)
 	}
 	return ca.write(name+".pem", "CERTIFICATE", der), ca.write(name+".key", "PRIVATE KEY", kder)
+}
+
+// OpenSSLSelfSigned makes a self-signed certificate and key with the real
+// openssl, as users make their test certificates:
+// "openssl req -x509 -subj SUBJ" with an ECDSA P-256 key, plus any -addext
+// extensions (say "subjectAltName=DNS:host"). Without one it has no
+// subjectAltName, only the subject's Common Name. The test is skipped if
+// openssl is not installed.
+func OpenSSLSelfSigned(t testing.TB, subj string, addext ...string) (certFile, keyFile string) {
+	t.Helper()
+	path, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl is not installed: these tests need its certificates")
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	args := []string{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", keyFile, "-out", certFile, "-subj", subj, "-days", "1"}
+	for _, e := range addext {
+		args = append(args, "-addext", e)
+	}
+	if out, err := exec.Command(path, args...).CombinedOutput(); err != nil {
+		t.Fatalf("openssl %v: %v\n%s", args, err, out)
+	}
+	return certFile, keyFile
 }

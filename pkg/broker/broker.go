@@ -22,6 +22,19 @@
 //   - local EOF changes nothing: clients keep talking, and new ones can join;
 //   - a client's EOF (even a half-close, shutdown(SHUT_WR)) ends it: ncat
 //     closes the socket as soon as recv returns 0.
+//
+// With --send-only and --recv-only (Options.SendOnly, Options.RecvOnly),
+// ncat 7.93 does this, measured with Python clients:
+//   - --send-only: local input goes to every client; what clients send
+//     goes to no one. ncat does not read its clients at all, so a client
+//     that half-closes stays and keeps receiving, until a write to it fails.
+//     In --chat mode joins are announced, but ncat's "already connected"
+//     list then always says "nobody" (it lists the clients it reads); gcat
+//     lists them.
+//   - --recv-only: nothing goes to any client, neither local input (ncat
+//     closes its stdin unread: a writer to it gets EPIPE) nor other
+//     clients' data nor, in --chat mode, announcements. Clients are read
+//     and their data dropped, and a client's EOF ends it.
 package broker
 
 import (
@@ -74,12 +87,25 @@ type Options struct {
 	// (CloseWrite, after everything it is due), and to those that join
 	// later, at once: the hub's half-close. ncat's broker does not.
 	EndWithLocal bool
+
+	// SendOnly is --send-only: local input goes to every client, and what
+	// clients send is read and dropped instead of relayed. A client's EOF
+	// then does not end it: it keeps receiving until a write to it fails
+	// or the Broker closes, so "nc host port </dev/null" can listen.
+	SendOnly bool
+
+	// RecvOnly is --recv-only: nothing is sent to any client. FromLocal
+	// returns at once without reading, clients' data is dropped, and chat
+	// announcements are not made. It overrides SendOnly.
+	RecvOnly bool
 }
 
 // Broker relays between the clients given to Add. Its methods are safe for
 // concurrent use.
 type Broker struct {
 	chat      bool
+	relay     bool // clients' data goes to the other clients
+	send      bool // anything at all goes to clients
 	firstUser int
 	maxQueue  int64
 	logf      func(format string, args ...any)
@@ -108,6 +134,8 @@ type Broker struct {
 	leadMu    sync.Mutex   // after b.mu, when both are taken
 	leadMoved sync.Cond
 	window    int64
+
+	heldAtEOF func() // tests: called when a SendOnly client's reader stops at its EOF
 }
 
 // message is one broadcast. Messages form a singly linked list that every
@@ -125,6 +153,8 @@ type message struct {
 func New(opt Options) *Broker {
 	b := &Broker{
 		chat:      opt.Chat,
+		relay:     !opt.SendOnly && !opt.RecvOnly,
+		send:      !opt.RecvOnly,
 		firstUser: opt.FirstUser,
 		maxQueue:  int64(opt.MaxQueue),
 		logf:      opt.Logf,
@@ -170,7 +200,7 @@ func (b *Broker) Add(c net.Conn) <-chan struct{} {
 	b.advanced(b.tail.end)
 	b.wg.Add(1)
 	var dropped []*client
-	if b.chat {
+	if b.chat && b.send {
 		dropped = b.publish(nil, connectNotice(cl, b.users))
 	}
 	b.joined.Broadcast()
@@ -200,8 +230,12 @@ func (b *Broker) join(c *client) int {
 // (returning nil) or another read error (returned). Like ncat, it reads r
 // only while at least one client is connected, and holds what it has read
 // until one is; after Close it returns without reading further. Close
-// cannot interrupt a Read that is blocked in r.
+// cannot interrupt a Read that is blocked in r. With RecvOnly it returns
+// nil at once, leaving r unread.
 func (b *Broker) FromLocal(r io.Reader) error {
+	if !b.send {
+		return nil
+	}
 	buf := make([]byte, readSize)
 	for {
 		if !b.waitClient() || !b.waitLead() {
@@ -271,6 +305,9 @@ func (b *Broker) Close() {
 // received broadcasts p, just read from c (or from the local input if c is
 // nil). p is copied, since the caller reuses it.
 func (b *Broker) received(c *client, p []byte) {
+	if c != nil && !b.relay || !b.send {
+		return
+	}
 	var data []byte
 	switch {
 	case !b.chat:
@@ -297,7 +334,7 @@ func (b *Broker) leave(c *client) {
 	var dropped []*client
 	if !c.left {
 		b.remove(c)
-		if b.chat {
+		if b.chat && b.send {
 			dropped = b.publish(nil, disconnectNotice(c.id))
 		}
 	}

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -51,15 +52,19 @@ type client struct {
 
 	closeOnce sync.Once
 	done      chan struct{} // closed with the conn
+	aborted   chan struct{} // closed by abort
+	abortOnce sync.Once
 }
 
 func newClient(b *Broker, conn net.Conn) *client {
-	return &client{b: b, conn: conn, done: make(chan struct{})}
+	return &client{b: b, conn: conn, done: make(chan struct{}), aborted: make(chan struct{})}
 }
 
 // serve passes on what the client sends until its EOF or an error, then
 // retires it. ncat closes a client on the first recv that returns 0, so a
-// half-close ends the client as a full close does.
+// half-close ends the client as a full close does; except with SendOnly,
+// where ncat does not read its clients and so never sees their EOF: the
+// client stays until aborted (a failed write, a drop, Close).
 func (c *client) serve() {
 	defer c.b.wg.Done()
 	for {
@@ -76,6 +81,12 @@ func (c *client) serve() {
 			}
 		}
 		readBufs.Put(buf)
+		if err == io.EOF && c.b.send && !c.b.relay {
+			if c.b.heldAtEOF != nil {
+				c.b.heldAtEOF()
+			}
+			<-c.aborted
+		}
 		if err != nil {
 			break
 		}
@@ -229,6 +240,7 @@ func (c *client) writeFailed() {
 // abort makes the client's reader and writer fail without waiting for the
 // peer; they then retire it as usual. It never blocks on the peer.
 func (c *client) abort() {
+	c.abortOnce.Do(func() { close(c.aborted) })
 	if c.conn.SetDeadline(aLongTimeAgo) != nil {
 		c.conn.Close()
 	}

@@ -62,20 +62,61 @@ var chatScript = []event{
 	{op: send, who: "A", data: "bye (m7)\n", wait: wait("D", "(m7)", "E", "(m7)")},
 }
 
+// sendOnlyScript exercises ncat's --broker --send-only: local input goes
+// to every client, clients' data to no one, and a client's half-close does
+// not end it (ncat does not read its clients).
+var sendOnlyScript = []event{
+	{op: connect, who: "A"},
+	{op: joined, clients: 1},
+	{op: local, data: "to A (l0)\n", wait: wait("A", "(l0)")},
+	{op: connect, who: "B"},
+	{op: joined, clients: 2},
+	{op: send, who: "A", data: "A talks (m1)\n"},
+	{op: local, data: "to both (l1)\n", wait: wait("A", "(l1)", "B", "(l1)")},
+	{op: send, who: "B", data: "B talks (m2)\n"},
+	{op: shutdown, who: "A"},
+	{op: local, data: "still to both (l2)\n", wait: wait("A", "(l2)", "B", "(l2)")},
+	{op: hangup, who: "B"},
+	{op: local, data: "to A (l3)\n", wait: wait("A", "(l3)")},
+}
+
+// recvOnlyScript exercises --recv-only, for --broker and --chat alike:
+// nothing reaches any client, not even an announcement, and a client's
+// half-close ends it.
+var recvOnlyScript = []event{
+	{op: connect, who: "A"},
+	{op: joined, clients: 1},
+	{op: local, data: "nobody gets this (l0)\n"},
+	{op: connect, who: "B"},
+	{op: joined, clients: 2},
+	{op: send, who: "A", data: "A talks (m1)\n"},
+	{op: send, who: "B", data: "B talks (m2)\n"},
+	{op: shutdown, who: "A", wait: wait("A", eof)},
+	{op: connect, who: "C"},
+	{op: joined, clients: 3},
+	{op: send, who: "C", data: "C talks (m3)\n"},
+}
+
 var compatCases = []struct {
 	name    string
-	chat    bool
+	opt     Options
+	args    []string // ncat's
 	fixture string
 	script  []event
 }{
-	{"broker", false, "broker.golden", brokerScript},
-	{"chat", true, "chat.golden", chatScript},
+	{"broker", Options{}, []string{"--broker"}, "broker.golden", brokerScript},
+	{"chat", Options{Chat: true}, []string{"--chat"}, "chat.golden", chatScript},
+	{"broker send-only", Options{SendOnly: true}, []string{"--broker", "--send-only"}, "broker-send-only.golden", sendOnlyScript},
+	{"broker recv-only", Options{RecvOnly: true}, []string{"--broker", "--recv-only"}, "broker-recv-only.golden", recvOnlyScript},
+	{"chat recv-only", Options{Chat: true, RecvOnly: true}, []string{"--chat", "--recv-only"}, "chat-recv-only.golden", recvOnlyScript},
 }
 
 func TestMatchesNcatFixtures(t *testing.T) {
 	for _, tc := range compatCases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startGcat(t, Options{Chat: tc.chat, FirstUser: 4})
+			opt := tc.opt
+			opt.FirstUser = 4
+			srv := startGcat(t, opt)
 			got := formatStreams(runScript(t, srv, tc.script))
 			if want := readFixture(t, tc.fixture); got != want {
 				t.Errorf("gcat differs from ncat's recording in testdata/%s\ngot:\n%s\nwant:\n%s", tc.fixture, got, want)
@@ -87,17 +128,15 @@ func TestMatchesNcatFixtures(t *testing.T) {
 func TestNcatLive(t *testing.T) {
 	for _, tc := range compatCases {
 		t.Run(tc.name, func(t *testing.T) {
-			mode := "--broker"
-			if tc.chat {
-				mode = "--chat"
-			}
-			want := formatStreams(runScript(t, startNcat(t, mode), tc.script))
+			want := formatStreams(runScript(t, startNcat(t, tc.args...), tc.script))
 			if *update {
 				if err := os.WriteFile("testdata/"+tc.fixture, []byte(want), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			got := formatStreams(runScript(t, startGcat(t, Options{Chat: tc.chat, FirstUser: 4}), tc.script))
+			opt := tc.opt
+			opt.FirstUser = 4
+			got := formatStreams(runScript(t, startGcat(t, opt), tc.script))
 			if got != want {
 				t.Errorf("gcat differs from the live ncat\ngcat:\n%s\nncat:\n%s", got, want)
 			}

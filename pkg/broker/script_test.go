@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -41,13 +42,15 @@ const (
 	localEOF    // the server's input ends
 	hangup      // who closes its socket
 	shutdown    // who half-closes: shutdown(SHUT_WR)
+	joined      // the server has taken clients clients so far: a barrier for modes that echo nothing
 )
 
 type event struct {
-	op   op
-	who  string
-	data string
-	wait []string // client, token, client, token...; token eof waits for EOF
+	op      op
+	who     string
+	data    string
+	wait    []string // client, token, client, token...; token eof waits for EOF
+	clients int      // for joined
 }
 
 const eof = "\x00EOF"
@@ -58,7 +61,8 @@ func wait(pairs ...string) []string { return pairs }
 type server interface {
 	addr() string
 	input() io.WriteCloser
-	stop(t *testing.T) // ends the server; its clients then read EOF
+	waitJoined(t *testing.T, n int) // until n clients have been taken in
+	stop(t *testing.T)              // ends the server; its clients then read EOF
 }
 
 // peer is one scripted client and everything it has received.
@@ -153,6 +157,9 @@ func runScript(t *testing.T, srv server, script []event) map[string][]byte {
 			_, err = p.conn.Write([]byte(e.data))
 		case local:
 			_, err = io.WriteString(srv.input(), e.data)
+			if errors.Is(err, syscall.EPIPE) {
+				err = nil // --recv-only: ncat closes its stdin unread
+			}
 		case localEOF:
 			err = srv.input().Close()
 		case hangup:
@@ -160,6 +167,8 @@ func runScript(t *testing.T, srv server, script []event) map[string][]byte {
 			closed[e.who] = true
 		case shutdown:
 			err = p.conn.CloseWrite()
+		case joined:
+			srv.waitJoined(t, e.clients)
 		}
 		if err != nil {
 			t.Fatalf("event %d: %v", i, err)
@@ -219,6 +228,13 @@ type gcatServer struct {
 
 func startGcat(t *testing.T, opt Options) *gcatServer {
 	t.Helper()
+	return startGcatWith(t, New(opt), nil)
+}
+
+// startGcatWith serves b, giving Add each accepted conn through wrap, if
+// set.
+func startGcatWith(t *testing.T, b *Broker, wrap func(net.Conn) net.Conn) *gcatServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +243,7 @@ func startGcat(t *testing.T, opt Options) *gcatServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &gcatServer{ln: ln, b: New(opt), in: w, changed: make(chan struct{})}
+	s := &gcatServer{ln: ln, b: b, in: w, changed: make(chan struct{})}
 	s.loops.Add(2)
 	go func() {
 		defer s.loops.Done()
@@ -235,6 +251,9 @@ func startGcat(t *testing.T, opt Options) *gcatServer {
 			c, err := ln.Accept()
 			if err != nil {
 				return
+			}
+			if wrap != nil {
+				c = wrap(c)
 			}
 			s.b.Add(c)
 			s.mu.Lock()
@@ -273,8 +292,9 @@ func (s *gcatServer) waitAdded(t *testing.T, n int) {
 	}
 }
 
-func (s *gcatServer) addr() string          { return s.ln.Addr().String() }
-func (s *gcatServer) input() io.WriteCloser { return s.in }
+func (s *gcatServer) addr() string                   { return s.ln.Addr().String() }
+func (s *gcatServer) input() io.WriteCloser          { return s.in }
+func (s *gcatServer) waitJoined(t *testing.T, n int) { t.Helper(); s.waitAdded(t, n) }
 
 func (s *gcatServer) stop(t *testing.T) {
 	s.ln.Close()
@@ -294,6 +314,10 @@ type ncatServer struct {
 	in     io.WriteCloser
 	stdout bytes.Buffer
 	once   sync.Once
+
+	mu      sync.Mutex
+	joins   int           // "Connection from" lines ncat -v has printed
+	changed chan struct{} // closed, and replaced, when joins grows
 }
 
 func startNcat(t *testing.T, args ...string) *ncatServer {
@@ -322,7 +346,7 @@ func tryNcat(path string, args []string) (*ncatServer, error) {
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	ln.Close()
-	s := &ncatServer{port: port}
+	s := &ncatServer{port: port, changed: make(chan struct{})}
 	s.cmd = exec.Command(path, append(append([]string{"-v", "-l"}, args...), "127.0.0.1", port)...)
 	s.cmd.Stdout = &s.stdout
 	stderr, err := s.cmd.StderrPipe()
@@ -342,7 +366,7 @@ func tryNcat(path string, args []string) (*ncatServer, error) {
 		for sc.Scan() {
 			if strings.HasPrefix(sc.Text(), "Ncat: Listening on ") {
 				ready <- nil
-				io.Copy(io.Discard, stderr)
+				s.countJoins(sc)
 				return
 			}
 		}
@@ -359,6 +383,39 @@ func tryNcat(path string, args []string) (*ncatServer, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// countJoins counts the clients ncat -v reports. ncat prints the line in
+// the same step that adds the client to its broadcast set, so input
+// written after the line was read reaches that client.
+func (s *ncatServer) countJoins(sc *bufio.Scanner) {
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "Ncat: Connection from ") {
+			s.mu.Lock()
+			s.joins++
+			close(s.changed)
+			s.changed = make(chan struct{})
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (s *ncatServer) waitJoined(t *testing.T, n int) {
+	t.Helper()
+	timeout := time.After(maxWait)
+	for {
+		s.mu.Lock()
+		joins, ch := s.joins, s.changed
+		s.mu.Unlock()
+		if joins >= n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-timeout:
+			t.Fatalf("ncat reported %d of %d clients within %v", joins, n, maxWait)
+		}
+	}
 }
 
 func (s *ncatServer) addr() string          { return net.JoinHostPort("127.0.0.1", s.port) }

@@ -36,7 +36,8 @@ const dtlsVersion = 0xfefd
 
 // Conn is a DTLS session as a net.Conn: each Write of up to MaxRecord bytes
 // is one record in one datagram, and each Read returns one record (or what
-// a shorter buffer leaves of it). Like a UDP socket it has no half-close.
+// a shorter buffer leaves of it). DTLS 1.2 has no half-close: CloseWrite
+// ends the session both ways.
 type Conn struct {
 	dc         *dtls.Conn
 	serverName string
@@ -127,10 +128,17 @@ func (c *Conn) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// CloseWrite does nothing: a datagram session has no end-of-stream to pass
-// on, and close_notify would end the peer's sending too. gcat's relay calls
-// it at stdin's EOF and then waits for replies, as its UDP client does.
-func (c *Conn) CloseWrite() error { return nil }
+// CloseWrite sends close_notify, after which the peer's Read returns
+// io.EOF, as ncat 7.93's DTLS client does at stdin's EOF. DTLS 1.2, like
+// TLS 1.2, has no half-close: the peer answers close_notify with its own
+// and ends the session (RFC 5246 section 7.2.1; pion and OpenSSL both
+// do), so CloseWrite ends it here too. Reads then return what had already
+// arrived, then io.EOF, so a relay's other direction ends at once; Writes
+// fail with net.ErrClosed. The socket or listener session under the Conn
+// is closed; Close is still needed, and then returns nil.
+func (c *Conn) CloseWrite() error {
+	return c.dc.Close()
+}
 
 // Close sends close_notify, after which the peer's Read returns io.EOF, and
 // closes the datagram socket or session under the Conn.

@@ -2,8 +2,8 @@
 // github.com/pion/dtls: it turns the crypto/tls configuration that
 // pkg/tlsconf builds from the --ssl options into pion's, and gives gcat a
 // client handshake and a listener whose sessions are net.Conns that keep
-// datagram boundaries, have no half-close, and say in one line why a
-// handshake failed.
+// datagram boundaries, end both ways at close_notify (CloseWrite sends it:
+// DTLS 1.2 has no half-close), and say in one line why a handshake failed.
 package dtls
 
 import (

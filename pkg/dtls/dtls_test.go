@@ -168,20 +168,51 @@ func TestCloseNotify(t *testing.T) {
 	}
 }
 
-// TestCloseWrite checks that CloseWrite, which gcat's relay calls at
-// stdin's EOF, leaves the session usable both ways.
+// TestCloseWrite checks what gcat's relay relies on at stdin's EOF: the
+// record written just before CloseWrite arrives, then EOF; a Read blocked
+// on the closing side returns EOF at once (the relay's other direction
+// ends, so gcat can exit); and the closing side can then Close.
 func TestCloseWrite(t *testing.T) {
-	client, srv := pair(t)
-	if err := client.CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
-	write(t, srv, "reply")
-	if got := readMsg(t, client); got != "reply" {
-		t.Fatalf("client read %q", got)
-	}
-	write(t, client, "more")
-	if got := readMsg(t, srv); got != "more" {
-		t.Fatalf("server read %q", got)
+	for _, closer := range []string{"client", "server"} {
+		t.Run(closer+" closes", func(t *testing.T) {
+			checkLeaks(t)
+			client, srv := pair(t)
+			closing, other := net.Conn(client), srv
+			if closer == "server" {
+				closing, other = srv, client
+			}
+			blocked := make(chan error, 1)
+			go func() {
+				closing.SetReadDeadline(time.Now().Add(wait))
+				_, err := closing.Read(make([]byte, 100))
+				blocked <- err
+			}()
+			write(t, closing, "last")
+			if err := closing.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+			if got := readMsg(t, other); got != "last" {
+				t.Fatalf("read %q", got)
+			}
+			other.SetReadDeadline(time.Now().Add(wait))
+			if n, err := other.Read(make([]byte, 100)); err != io.EOF {
+				t.Fatalf("peer's read after close_notify: %d, %v; want EOF", n, err)
+			}
+			select {
+			case err := <-blocked:
+				if err != io.EOF {
+					t.Fatalf("read blocked on the closing side: %v, want EOF", err)
+				}
+			case <-time.After(wait):
+				t.Fatal("a read on the closing side stayed blocked")
+			}
+			if _, err := closing.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+				t.Fatalf("write after CloseWrite: %v, want net.ErrClosed", err)
+			}
+			if err := closing.Close(); err != nil {
+				t.Fatalf("Close after CloseWrite: %v", err)
+			}
+		})
 	}
 }
 

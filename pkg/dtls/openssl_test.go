@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcat-dev/gcat/internal/testpki"
 	"github.com/gcat-dev/gcat/pkg/dtls"
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
 )
@@ -145,4 +146,77 @@ func TestOpenSSLClient(t *testing.T) {
 	if n, err := srv.Read(make([]byte, 100)); err != io.EOF {
 		t.Fatalf("read after s_client's close_notify: %d, %v; want EOF", n, err)
 	}
+}
+
+// TestOpenSSLCloseWrite: at stdin's EOF gcat's relay calls CloseWrite.
+// openssl s_server must see our close_notify, and s_client, on getting
+// ours, must end; their close_notify ends our Reads (TestOpenSSLClient).
+func TestOpenSSLCloseWrite(t *testing.T) {
+	pki := newPKI(t)
+	t.Run("client to s_server", func(t *testing.T) {
+		o := startOpenSSL(t, "s_server", "-dtls1_2", "-accept", "127.0.0.1:0", "-cert", pki.serverCert, "-key", pki.serverKey)
+		accept := o.waitLine(t, func(l string) bool { return strings.HasPrefix(l, "ACCEPT ") })
+		addr, err := net.ResolveUDPAddr("udp", strings.TrimPrefix(accept, "ACCEPT "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := mustDial(t, addr, clientConf(t, tlsconf.Options{TrustFile: pki.ca.CAFile}, "localhost"))
+		write(t, c, "last line\n")
+		if err := c.CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		o.waitLine(t, equal("last line"))
+		o.waitLine(t, equal("DONE"))
+		c.SetReadDeadline(time.Now().Add(wait))
+		if n, err := c.Read(make([]byte, 100)); err != io.EOF {
+			t.Fatalf("read after CloseWrite: %d, %v; want EOF", n, err)
+		}
+	})
+	t.Run("s_client to server", func(t *testing.T) {
+		s := listen(t, serverConf(t, tlsconf.Options{CertFile: pki.serverCert, KeyFile: pki.serverKey}), dtls.ListenOptions{})
+		o := startOpenSSL(t, "s_client", "-dtls1_2", "-connect", s.addr.String(), "-quiet")
+		srv := s.accept(t)
+		write(t, srv, "last line\n")
+		if err := srv.(*dtls.Conn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		o.waitLine(t, equal("last line"))
+		// s_client ends at our close_notify, though its stdin is open:
+		// its stdout ends.
+		timeout := time.After(wait)
+		for {
+			select {
+			case _, ok := <-o.lines:
+				if !ok {
+					return
+				}
+			case <-timeout:
+				t.Fatal("s_client still runs after our close_notify")
+			}
+		}
+	})
+}
+
+// TestOpenSSLCommonNameOnly verifies, over DTLS, a certificate made by
+// "openssl req -x509 -subj /CN=localhost": no subjectAltName, only the
+// Common Name, which ncat and OpenSSL accept and gcat must too.
+func TestOpenSSLCommonNameOnly(t *testing.T) {
+	cert, key := testpki.OpenSSLSelfSigned(t, "/CN=localhost")
+	o := startOpenSSL(t, "s_server", "-dtls1_2", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key)
+	accept := o.waitLine(t, func(l string) bool { return strings.HasPrefix(l, "ACCEPT ") })
+	addr, err := net.ResolveUDPAddr("udp", strings.TrimPrefix(accept, "ACCEPT "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustDial(t, addr, clientConf(t, tlsconf.Options{TrustFile: cert}, "localhost"))
+	if !tlsconf.LegacyCommonName(c.ConnectionState(), "localhost") {
+		t.Error("LegacyCommonName is false for a certificate with only a Common Name")
+	}
+	write(t, c, "verified by CN\n")
+	o.waitLine(t, equal("verified by CN"))
+	c.Close()
+	o.waitLine(t, equal("DONE"))
+
+	_, err = dial(addr, clientConf(t, tlsconf.Options{TrustFile: cert}, "127.0.0.1"))
+	wantErr(t, err, "name mismatch")
 }

@@ -11,24 +11,38 @@ import (
 	"strings"
 )
 
-// Auth holds proxy credentials (--proxy-auth user:pass).
+// Auth holds proxy credentials (--proxy-auth). A literal Auth{User, Pass}
+// stands for "User:Pass"; ParseAuth keeps the string as the user gave it.
 type Auth struct {
+	// User and Pass answer Digest challenges (and check Digest answers),
+	// and, for a literal Auth, Basic ones.
 	User, Pass string
+
+	// raw is the --proxy-auth string, sent as it is in Basic when rawSet
+	// (it may be empty).
+	raw    string
+	rawSet bool
 }
 
-// ParseAuth parses ncat's --proxy-auth argument, "user[:pass]": the user
-// ends at the first colon, so a password may contain colons, and a missing
-// password is empty. Control characters are refused because the user name is
-// echoed into a header line by Digest.
-func ParseAuth(s string) (*Auth, error) {
+// ParseAuth returns the credentials of ncat's --proxy-auth argument,
+// "user[:pass]". Basic sends the string exactly as given, base64-encoded,
+// as ncat does: "a" as base64("a") (not "a:"), "" as an empty token, ":a"
+// as base64(":a"). For Digest the user ends at the first colon, so a
+// password may contain colons, and a missing password is empty ("a" is
+// user "a" with no password, where ncat 7.93 gives up). Nothing is
+// refused here: a user name with control characters, which Digest would
+// echo into a header line, fails when a Digest challenge is answered.
+func ParseAuth(s string) *Auth {
 	user, pass, _ := strings.Cut(s, ":")
-	if user == "" {
-		return nil, fmt.Errorf("proxy auth %q: empty user name", s)
+	return &Auth{User: user, Pass: pass, raw: s, rawSet: true}
+}
+
+// basic is what Basic credentials carry, before base64.
+func (a *Auth) basic() string {
+	if a.rawSet {
+		return a.raw
 	}
-	if hasCTL(s) {
-		return nil, fmt.Errorf("proxy auth: control character in credentials")
-	}
-	return &Auth{User: user, Pass: pass}, nil
+	return a.User + ":" + a.Pass
 }
 
 func hasCTL(s string) bool {

@@ -260,7 +260,7 @@ func isStale(it *authItem) bool {
 // authorization builds the Proxy-Authorization value answering ch.
 func (c *Client) authorization(ch *authItem, uri string) (string, error) {
 	if strings.EqualFold(ch.Scheme, "Basic") {
-		return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.Auth.User+":"+c.Auth.Pass)), nil
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.Auth.basic())), nil
 	}
 	if hasCTL(c.Auth.User) {
 		return "", errors.New("control character in user name")

@@ -13,16 +13,32 @@ import (
 	"strings"
 )
 
+// DefaultMaxChunkedBody bounds a chunked request body when
+// ServerConfig.MaxChunkedBody is zero.
+const DefaultMaxChunkedBody = 1 << 20
+
+// Why a request body was refused, wrapped in Serve's error.
+var (
+	ErrChunkedRefused = errors.New("chunked request body refused")   // 411
+	ErrBodyTooLarge   = errors.New("chunked request body too large") // 413
+)
+
 // forward passes a GET, HEAD or POST with an absolute URI to the origin
 // server and its response back, then ends the connection (ncat serves one
 // request per connection). The request body streams to the origin while the
 // response is read, so an origin that answers early (or sends 100 Continue)
-// is not deadlocked against a client waiting for it.
+// is not deadlocked against a client waiting for it; a chunked body is
+// read first (see dechunk).
 func (s *session) forward(ctx context.Context, req *http.Request) error {
 	addr, err := originAddr(req)
 	if err != nil {
 		s.refuse(http.StatusBadRequest)
 		return fmt.Errorf("http proxy: %s: %w", req.Method, err)
+	}
+	if isChunked(req.TransferEncoding) {
+		if err := s.dechunk(req); err != nil {
+			return fmt.Errorf("http proxy: %s %s: %w", req.Method, printable(req.RequestURI), err)
+		}
 	}
 	origin, err := s.dial(ctx, req, addr)
 	if err != nil {
@@ -110,6 +126,60 @@ func removeHopByHop(h http.Header) {
 	}
 }
 
+// dechunk reads a chunked request body whole and makes the request carry
+// it with a Content-Length, its trailer fields merged into the header (RFC
+// 9112 section 7.1.3). An origin server may speak only HTTP/1.0, so a
+// proxy that does not know better cannot pass chunked on, and passing on
+// what it has not understood would let the two ends frame the request
+// differently. A client that waits for 100 Continue before sending its
+// body is told to go on.
+func (s *session) dechunk(req *http.Request) error {
+	limit := s.cfg.MaxChunkedBody
+	if limit < 0 {
+		s.refuse(http.StatusLengthRequired)
+		return ErrChunkedRefused
+	}
+	if req.ProtoAtLeast(1, 1) && strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
+		if _, err := io.WriteString(s.client, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
+			return err
+		}
+		req.Header.Del("Expect")
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	switch {
+	case err != nil:
+		s.refuse(http.StatusBadRequest)
+		return &clientBodyError{err}
+	case int64(len(body)) > limit:
+		s.refuse(http.StatusRequestEntityTooLarge)
+		return fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, limit)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
+	req.TransferEncoding = nil
+	req.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	for name, values := range req.Trailer {
+		if !trailerForbidden[name] {
+			for _, v := range values {
+				req.Header.Add(name, v)
+			}
+		}
+	}
+	req.Trailer = nil
+	return nil
+}
+
+// trailerForbidden are the fields that may not be merged from a trailer:
+// those that frame, route, authenticate or otherwise direct the message
+// (RFC 9110 section 6.5.1), which a client could not have meant to set
+// after the body.
+var trailerForbidden = map[string]bool{
+	"Authorization": true, "Cache-Control": true, "Content-Encoding": true, "Content-Length": true,
+	"Content-Range": true, "Content-Type": true, "Cookie": true, "Expect": true, "Host": true,
+	"Max-Forwards": true, "Proxy-Authorization": true, "Range": true, "Te": true, "Trailer": true,
+	"Transfer-Encoding": true, "Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Upgrade": true,
+}
+
 // requestHead is the head sent to the origin: origin-form target, Host from
 // the URI, no hop-by-hop fields, our own framing and Connection: close.
 func requestHead(req *http.Request) []byte {
@@ -122,10 +192,7 @@ func requestHead(req *http.Request) []byte {
 	h.Del("Content-Length")
 	h.Del("Host")
 	h.Write(&b)
-	switch {
-	case isChunked(req.TransferEncoding):
-		b.WriteString("Transfer-Encoding: chunked\r\n")
-	case req.ContentLength > 0 || hadLength:
+	if req.ContentLength > 0 || hadLength {
 		fmt.Fprintf(&b, "Content-Length: %d\r\n", max(req.ContentLength, 0))
 	}
 	b.WriteString("Connection: close\r\n\r\n")
@@ -172,35 +239,8 @@ func writeRequest(w io.Writer, req *http.Request) error {
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil
 	}
-	body := bodyReader{req.Body}
-	if !isChunked(req.TransferEncoding) {
-		_, err := io.Copy(w, body)
-		return err
-	}
-	if _, err := io.Copy(chunkWriter{w}, body); err != nil {
-		return err
-	}
-	var end bytes.Buffer
-	end.WriteString("0\r\n")
-	req.Trailer.Write(&end) // complete once the body has been read
-	end.WriteString("\r\n")
-	_, err := w.Write(end.Bytes())
+	_, err := io.Copy(w, bodyReader{req.Body})
 	return err
-}
-
-// chunkWriter writes each Write as one chunk, at once, so a slowly
-// streamed body reaches the origin as it comes.
-type chunkWriter struct{ w io.Writer }
-
-func (c chunkWriter) Write(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	bufs := net.Buffers{[]byte(strconv.FormatInt(int64(len(p)), 16) + "\r\n"), p, []byte("\r\n")}
-	if _, err := bufs.WriteTo(c.w); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }
 
 // relayResponse reads the origin's response and sends it to the client. It

@@ -105,17 +105,24 @@ func recv[T any](t *testing.T, ch <-chan T) T {
 type proxyRun struct {
 	addr string
 
-	mu     sync.Mutex
-	errs   []error
-	server []net.Conn // accepted connections, checked closed after Serve
-	dialed []net.Conn
+	mu      sync.Mutex
+	errs    []error
+	changed chan struct{} // closed, and replaced, when errs grows
+	server  []net.Conn    // accepted connections, checked closed after Serve
+	dialed  []net.Conn
 }
 
 // startProxy serves cfg on a loopback listener. At cleanup it checks that
 // every Serve call returned, closed its connections and left no goroutine.
 func startProxy(t *testing.T, cfg ServerConfig) *proxyRun {
 	t.Helper()
-	p := &proxyRun{}
+	return startProxyOn(t, listen(t), cfg)
+}
+
+// startProxyOn is startProxy on ln.
+func startProxyOn(t *testing.T, ln net.Listener, cfg ServerConfig) *proxyRun {
+	t.Helper()
+	p := &proxyRun{changed: make(chan struct{})}
 	dial := cfg.Dial
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
@@ -129,7 +136,6 @@ func startProxy(t *testing.T, cfg ServerConfig) *proxyRun {
 		}
 		return c, err
 	}
-	ln := listen(t)
 	p.addr = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -150,6 +156,8 @@ func startProxy(t *testing.T, cfg ServerConfig) *proxyRun {
 				err := Serve(ctx, c, cfg)
 				p.mu.Lock()
 				p.errs = append(p.errs, err)
+				close(p.changed)
+				p.changed = make(chan struct{})
 				p.mu.Unlock()
 			}()
 		}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -34,14 +33,42 @@ type ServerConfig struct {
 	// 30 seconds. If negative, only the context bounds it.
 	DialTimeout time.Duration
 
-	// HeaderTimeout bounds how long a client may take to send its request
-	// head; a client that never finishes gets 408. If zero, 30 seconds. If
-	// negative, there is no limit.
+	// HeaderTimeout is one deadline, from Serve's start, for every request
+	// head the client sends until one is served (the 407 rounds of
+	// authentication included): neither a client that trickles a byte at a
+	// time nor one that starts round after round can extend it. A client
+	// that is not done by then gets 408. If zero, 30 seconds. If negative,
+	// there is no limit. A caller that bounds a whole handshake (a TLS
+	// handshake before it, say) passes what is left of its bound.
 	HeaderTimeout time.Duration
 
-	// MaxHeaderBytes bounds a request head (and an origin's reply head).
-	// If zero, MaxHeaderBytes.
+	// MaxHeaderBytes bounds a request head, answered with 413 (and an
+	// origin's reply head). If zero, MaxHeaderBytes.
 	MaxHeaderBytes int
+
+	// MaxRequestLine bounds the Request-Line (method, URI, version and
+	// CRLF), answered with 414. If zero, DefaultMaxRequestLine.
+	MaxRequestLine int
+
+	// MaxChunkedBody bounds a request body sent in chunked transfer coding,
+	// which is read whole and forwarded with a Content-Length (an origin
+	// may not understand chunked, and the body cannot be passed on half
+	// understood); a longer one gets 413. If zero, DefaultMaxChunkedBody.
+	// If negative, chunked bodies are refused with 411 Length Required.
+	MaxChunkedBody int64
+
+	// Family restricts targets to IPv4 (4) or IPv6 (6), as -4 and -6 do:
+	// a request for an address of the other family, or for a name
+	// without an address of this one, gets 504, as with ncat. If zero,
+	// either.
+	Family int
+
+	// Self lists the addresses the proxy listens on, so that a request for
+	// one of them, a loop, gets 403 (ErrLoop). An unspecified IP (0.0.0.0,
+	// ::) stands for every local address. If empty, any local address with
+	// the port the client connected to counts, as for a listener on all
+	// addresses.
+	Self []net.Addr
 }
 
 // ErrAuthRequired is returned (wrapped) by Serve when it answered 407: the
@@ -66,6 +93,12 @@ func (c ServerConfig) withDefaults() ServerConfig {
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = MaxHeaderBytes
 	}
+	if c.MaxRequestLine <= 0 {
+		c.MaxRequestLine = DefaultMaxRequestLine
+	}
+	if c.MaxChunkedBody == 0 {
+		c.MaxChunkedBody = DefaultMaxChunkedBody
+	}
 	return c
 }
 
@@ -82,6 +115,9 @@ func (c ServerConfig) withDefaults() ServerConfig {
 // it returns when all its goroutines are done. Cancelling ctx aborts it.
 func Serve(ctx context.Context, client net.Conn, cfg ServerConfig) error {
 	s := &session{cfg: cfg.withDefaults(), client: client}
+	if d := s.cfg.HeaderTimeout; d > 0 {
+		s.deadline = time.Now().Add(d)
+	}
 	s.track(client)
 	defer s.closeAll()
 	aborted := make(chan struct{})
@@ -176,8 +212,9 @@ func (s *session) authorized(req *http.Request, mayKeep bool) bool {
 
 // session is one Serve call: the client and whatever it dialed for it.
 type session struct {
-	cfg    ServerConfig
-	client net.Conn
+	cfg      ServerConfig
+	client   net.Conn
+	deadline time.Time // for the request heads; zero: none
 
 	mu       sync.Mutex
 	conns    []net.Conn
@@ -229,71 +266,6 @@ func (s *session) closeAll() {
 	}
 }
 
-// errNoRequest is a client that closed its connection without starting a
-// request.
-var errNoRequest = errors.New("client closed the connection without a request")
-
-// readRequest reads a request head from br, which reads through lim,
-// answering a client that sends too much, too slowly or nonsense. br then
-// holds what the client sent past the head.
-func (s *session) readRequest(br *bufio.Reader, lim *headLimit) (*http.Request, error) {
-	lim.reset(s.cfg.MaxHeaderBytes)
-	if d := s.cfg.HeaderTimeout; d > 0 {
-		s.setReadDeadline(time.Now().Add(d))
-	}
-	req, err := http.ReadRequest(br)
-	lim.lift()
-	s.setReadDeadline(time.Time{})
-	if err == nil {
-		return req, nil
-	}
-	switch {
-	case s.isCanceled():
-	case lim.exceeded:
-		s.refuse(http.StatusRequestHeaderFieldsTooLarge)
-		err = fmt.Errorf("request head larger than %d bytes", s.cfg.MaxHeaderBytes)
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.refuse(http.StatusRequestTimeout)
-		err = fmt.Errorf("no complete request head within %v: %w", s.cfg.HeaderTimeout, err)
-	case errors.Is(err, io.EOF) && lim.read == 0 && br.Buffered() == 0:
-		err = errNoRequest
-	default:
-		s.refuse(http.StatusBadRequest)
-	}
-	return nil, fmt.Errorf("http proxy: read request: %w", err)
-}
-
-// headLimit lets a bufio-based parser take at most n bytes from r until it
-// is lifted, so that net/http's unbounded header reader stays bounded.
-type headLimit struct {
-	r        io.Reader
-	n        int
-	read     int
-	lifted   bool
-	exceeded bool
-}
-
-func (l *headLimit) Read(p []byte) (int, error) {
-	if l.lifted {
-		return l.r.Read(p)
-	}
-	if l.read >= l.n {
-		l.exceeded = true
-		return 0, errors.New("head too large")
-	}
-	p = p[:min(len(p), l.n-l.read)]
-	n, err := l.r.Read(p)
-	l.read += n
-	return n, err
-}
-
-func (l *headLimit) lift() { l.lifted = true }
-
-// reset starts a new head of at most n bytes.
-func (l *headLimit) reset(n int) {
-	l.n, l.read, l.lifted, l.exceeded = n, 0, false, false
-}
-
 // refuse answers with an error status, ncat's way (HTTP/1.0, no body).
 func (s *session) refuse(code int, header ...string) {
 	var b strings.Builder
@@ -320,31 +292,6 @@ const (
 	lingerTime  = 500 * time.Millisecond
 	lingerBytes = 1 << 20
 )
-
-// dial connects to addr for the client's request; a failure is answered
-// with 504 when it timed out and 502 otherwise.
-func (s *session) dial(ctx context.Context, req *http.Request, addr string) (net.Conn, error) {
-	dctx := ctx
-	if d := s.cfg.DialTimeout; d > 0 {
-		var cancel context.CancelFunc
-		dctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
-	}
-	c, err := s.cfg.Dial(dctx, "tcp", addr)
-	if err != nil {
-		if ctx.Err() == nil {
-			var ne net.Error
-			if dctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() {
-				s.refuse(http.StatusGatewayTimeout)
-			} else {
-				s.refuse(http.StatusBadGateway)
-			}
-		}
-		return nil, fmt.Errorf("http proxy: %s %s: %w", req.Method, printable(req.RequestURI), err)
-	}
-	s.track(c)
-	return c, nil
-}
 
 // connect opens the tunnel and relays it until both directions have ended.
 func (s *session) connect(ctx context.Context, req *http.Request, br *bufio.Reader) error {

@@ -97,9 +97,9 @@ func TestServeReplies(t *testing.T) {
 		{"CONNECT dial timeout", ServerConfig{Dial: timeoutDial, DialTimeout: time.Millisecond},
 			"CONNECT 192.0.2.1:80 HTTP/1.1\r\n\r\n", "HTTP/1.0 504 Gateway Timeout\r\n\r\n"},
 		{"header too large", ServerConfig{}, "GET http://127.0.0.1:1/ HTTP/1.1\r\nX: " + strings.Repeat("a", 70<<10) + "\r\n\r\n",
-			"HTTP/1.0 431 Request Header Fields Too Large\r\n\r\n"},
+			"HTTP/1.0 413 Request Entity Too Large\r\n\r\n"},
 		{"request line too large", ServerConfig{MaxHeaderBytes: 1000}, "GET http://127.0.0.1:1/" + strings.Repeat("a", 2000) + " HTTP/1.1\r\n\r\n",
-			"HTTP/1.0 431 Request Header Fields Too Large\r\n\r\n"},
+			"HTTP/1.0 414 Request URI Too Long\r\n\r\n"},
 		{"bad chunked body", ServerConfig{}, "", ""}, // filled in below
 	}
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -321,13 +321,15 @@ func TestServeForward(t *testing.T) {
 		t.Errorf("HEAD: client got %q", reply)
 	}
 
-	// A chunked request body is streamed chunked, with its trailer.
+	// A chunked request body is forwarded de-chunked, with its length and
+	// its trailer field in the header (TestServeChunked has the rest).
 	reply = roundTrip(t, p.addr, "POST "+origin.URL+"/echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n\r\n"+
 		"3\r\nabc\r\n2\r\nde\r\n0\r\nX-T: t\r\n\r\n", false)
 	r = recv(t, seen)
 	body, _ = io.ReadAll(r.Body)
-	if string(body) != "abcde" || !strings.HasSuffix(reply, "\r\n\r\nabcde") {
-		t.Errorf("chunked POST: origin got %q, client %q", body, reply)
+	if string(body) != "abcde" || r.ContentLength != 5 || len(r.TransferEncoding) != 0 || r.Header.Get("X-T") != "t" ||
+		!strings.HasSuffix(reply, "\r\n\r\nabcde") {
+		t.Errorf("chunked POST: origin got %q (length %d, %v, header %v), client %q", body, r.ContentLength, r.TransferEncoding, r.Header, reply)
 	}
 }
 
@@ -385,5 +387,19 @@ func TestServe407(t *testing.T) {
 	reply = roundTrip(t, p.addr, strings.Repeat("CONNECT "+target+" HTTP/1.1\r\n\r\n", maxAuthRounds+1), true)
 	if n := strings.Count(reply, " 407 "); n != maxAuthRounds || !strings.Contains(reply, "HTTP/1.0 407") {
 		t.Errorf("%d 407s: %q", n, reply)
+	}
+}
+
+// TestServeRawBasic: a server given --proxy-auth "a" (no colon) accepts
+// Basic base64("a") and refuses base64("a:"), as ncat 7.93's does.
+func TestServeRawBasic(t *testing.T) {
+	target, _ := startUpper(t)
+	p := startProxy(t, ServerConfig{Auth: ParseAuth("a")})
+	for cred, want := range map[string]string{"a": "HTTP/1.0 200 OK", "a:": "HTTP/1.1 407 Proxy Authentication Required"} {
+		authz := "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(cred)) + "\r\n"
+		reply := roundTrip(t, p.addr, "CONNECT "+target+" HTTP/1.1\r\n"+authz+"\r\n", true)
+		if line, _, _ := strings.Cut(reply, "\r\n"); line != want {
+			t.Errorf("Basic %q: got %q, want %q", cred, line, want)
+		}
 	}
 }

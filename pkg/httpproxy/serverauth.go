@@ -93,7 +93,7 @@ func checkBasic(it *authItem, want *Auth) bool {
 	if err != nil {
 		return false
 	}
-	return subtle.ConstantTimeCompare(got, []byte(want.User+":"+want.Pass)) == 1
+	return subtle.ConstantTimeCompare(got, []byte(want.basic())) == 1
 }
 
 // checkDigest verifies an RFC 7616 (or RFC 2069, without qop) answer. The

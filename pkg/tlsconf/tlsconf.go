@@ -45,8 +45,10 @@ type Options struct {
 // DefaultCiphers is ncat's default --ssl-ciphers.
 const DefaultCiphers = "ALL:!aNULL:!eNULL:!LOW:!EXP:!RC4:!MD5:@STRENGTH"
 
-// verifying reports whether the peer's certificate must verify.
-func (o Options) verifying() bool { return o.Verify || o.TrustFile != "" }
+// Verifying reports whether the peer's certificate must verify: with it,
+// a handshake with a peer whose certificate does not verify fails; without
+// it, Check says whether it would have.
+func (o Options) Verifying() bool { return o.Verify || o.TrustFile != "" }
 
 // base is what client and server configurations share.
 func (o Options) base() (*tls.Config, error) {
@@ -81,6 +83,12 @@ func (o Options) base() (*tls.Config, error) {
 // Client returns the configuration for a connection to host. Unless
 // verification is asked for, the server's certificate is accepted as it is,
 // as ncat does; Check then says whether it would have verified.
+//
+// With verification the configuration has InsecureSkipVerify set all the
+// same: its VerifyPeerCertificate does the whole check, as OpenSSL does it
+// (see VerifyHostname), which crypto/tls's own would refuse for a
+// certificate that has only a Common Name. Ask Options.Verifying, not
+// InsecureSkipVerify, whether the certificate was verified.
 func Client(o Options, host string) (*tls.Config, error) {
 	conf, err := o.base()
 	if err != nil {
@@ -90,7 +98,10 @@ func Client(o Options, host string) (*tls.Config, error) {
 	if conf.ServerName == "" {
 		conf.ServerName = host
 	}
-	conf.InsecureSkipVerify = !o.verifying()
+	conf.InsecureSkipVerify = true
+	if o.Verifying() {
+		conf.VerifyPeerCertificate = serverVerifier(conf.RootCAs, conf.ServerName)
+	}
 	return conf, nil
 }
 
@@ -109,7 +120,7 @@ func Server(o Options, hosts ...string) (*tls.Config, error) {
 		}
 		conf.Certificates = []tls.Certificate{cert}
 	}
-	if o.verifying() {
+	if o.Verifying() {
 		conf.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	return conf, nil
@@ -179,21 +190,16 @@ func Handshake(ctx context.Context, c *tls.Conn) error {
 // Check verifies a connection's server certificate as --ssl-verify would
 // against roots (nil: the system's), and returns why it does not verify, or
 // nil. Clients that do not require verification report it as a warning.
+// The name checked is the one sent as SNI, so none for an IP address; see
+// CheckName.
 func Check(state tls.ConnectionState, roots *x509.CertPool) error {
-	certs := state.PeerCertificates
-	if len(certs) == 0 {
-		return errors.New("no certificate")
-	}
-	opts := x509.VerifyOptions{
-		Roots:         roots,
-		DNSName:       state.ServerName,
-		Intermediates: x509.NewCertPool(),
-	}
-	for _, c := range certs[1:] {
-		opts.Intermediates.AddCert(c)
-	}
-	_, err := certs[0].Verify(opts)
-	return Reason(err)
+	return CheckName(state, roots, state.ServerName)
+}
+
+// CheckName is Check for the name verified (Config.ServerName), which may
+// be an IP address. If name is empty, only the chain is checked.
+func CheckName(state tls.ConnectionState, roots *x509.CertPool, name string) error {
+	return Reason(verify(state.PeerCertificates, roots, name))
 }
 
 // VerifyError is a certificate that does not verify, with the short reason
@@ -214,6 +220,7 @@ func Reason(err error) error {
 		ua  x509.UnknownAuthorityError
 		ci  x509.CertificateInvalidError
 		he  x509.HostnameError
+		cne *CommonNameError
 		ve  *tls.CertificateVerificationError
 		rec tls.RecordHeaderError
 	)
@@ -233,6 +240,8 @@ func Reason(err error) error {
 		return &VerifyError{ci.Error(), err}
 	case errors.As(err, &he):
 		return &VerifyError{"name mismatch: " + he.Error(), err}
+	case errors.As(err, &cne):
+		return &VerifyError{"name mismatch: " + cne.Error(), err}
 	case errors.As(err, &ve):
 		return &VerifyError{ve.Err.Error(), err}
 	case errors.As(err, &rec):
