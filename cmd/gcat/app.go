@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
 	"github.com/gcat-dev/gcat/pkg/netcat"
+	"github.com/gcat-dev/gcat/pkg/portspec"
 	"github.com/gcat-dev/gcat/pkg/timespec"
 )
 
@@ -243,6 +245,9 @@ func targetFrom(c *cli.Context, cfg *netcat.Config) error {
 			cfg.SourcePort = p
 		}
 	}
+	if cfg.Zero && len(args) >= 2 && !cfg.UDP {
+		return zeroPorts(cfg, args)
+	}
 	if len(args) > 2 {
 		return usagef("too many operands: %q", args[2:])
 	}
@@ -280,4 +285,22 @@ func parsePort(s string) (int, error) {
 		return 0, usagef("invalid port number %q", s)
 	}
 	return p, nil
+}
+
+// zeroPorts reads -z's ports: one, a range, or lists and ranges as OpenBSD
+// nc takes them (gcat -z host 20-25,80 443), each scanned in turn.
+func zeroPorts(cfg *netcat.Config, args []string) error {
+	spec := strings.Join(args[1:], ",")
+	l, err := portspec.Parse(spec)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	for p := range l.All() {
+		cfg.ZeroPorts = append(cfg.ZeroPorts, int(p))
+	}
+	cfg.Host, cfg.Port = args[0], cfg.ZeroPorts[0]
+	if len(cfg.ZeroPorts) == 1 {
+		cfg.ZeroPorts = nil
+	}
+	return nil
 }

@@ -22,12 +22,12 @@ func proxyFrom(c *cli.Context, cfg *netcat.Config) error {
 	default:
 		return usagef("invalid proxy type %q: want http, socks4 or socks5", c.String("proxy-type"))
 	}
-	user, pass, hasAuth, err := proxyAuth(c)
-	if err != nil {
-		return err
+	raw, user, pass, hasAuth := proxyAuth(c)
+	if hasAuth && user == "" && (typ == "socks4" || typ == "socks5") {
+		return usagef("--proxy-auth %q: SOCKS needs a user name", raw)
 	}
 	if cfg.Listen {
-		return proxyServerFrom(c, cfg, typ, netcat.ProxyServer{Type: typ, User: user, Pass: pass, Auth: hasAuth})
+		return proxyServerFrom(c, cfg, typ, netcat.ProxyServer{Type: typ, Credentials: raw, User: user, Pass: pass, Auth: hasAuth})
 	}
 	if !c.IsSet("proxy") {
 		if typ != "" || c.IsSet("proxy-auth") || c.IsSet("proxy-dns") {
@@ -38,10 +38,10 @@ func proxyFrom(c *cli.Context, cfg *netcat.Config) error {
 	if typ == "" {
 		typ = "http"
 	}
-	p := netcat.Proxy{Type: typ, User: user, Pass: pass, Auth: hasAuth, DNS: "remote"}
+	p := netcat.Proxy{Type: typ, Credentials: raw, User: user, Pass: pass, Auth: hasAuth, DNS: "remote"}
 	// A user without a password: netcat asks for it on the terminal, as
 	// ssh would, when there is one.
-	p.AskPass = hasAuth && typ != "socks4" && !strings.Contains(authValue(c), ":")
+	p.AskPass = hasAuth && typ != "socks4" && user != "" && !strings.Contains(raw, ":")
 	if err := proxyClientFrom(c, cfg, &p); err != nil {
 		return err
 	}
@@ -112,19 +112,16 @@ func authValue(c *cli.Context) string {
 	return os.Getenv("NCAT_PROXY_AUTH")
 }
 
-func proxyAuth(c *cli.Context) (user, pass string, ok bool, err error) {
-	v := authValue(c)
-	if v == "" {
-		if c.IsSet("proxy-auth") {
-			return "", "", false, usagef("--proxy-auth needs USER or USER:PASSWORD")
-		}
-		return "", "", false, nil
+// proxyAuth reads --proxy-auth, or NCAT_PROXY_AUTH without it: the
+// credentials exactly as given (ncat sends them so in Basic: "a" is not
+// "a:"), split at the first colon for SOCKS and Digest.
+func proxyAuth(c *cli.Context) (raw, user, pass string, ok bool) {
+	raw = authValue(c)
+	if raw == "" && !c.IsSet("proxy-auth") {
+		return "", "", "", false
 	}
-	user, pass, _ = strings.Cut(v, ":")
-	if user == "" {
-		return "", "", false, usagef("--proxy-auth %q has no user name", v)
-	}
-	return user, pass, true, nil
+	user, pass, _ = strings.Cut(raw, ":")
+	return raw, user, pass, true
 }
 
 // proxyAddr splits --proxy: host, host:port, [v6], [v6]:port or a bare v6

@@ -106,6 +106,7 @@ func (c ServerConfig) withDefaults() ServerConfig {
 // CONNECT opens a tunnel, GET, HEAD and POST with an absolute http:// URI
 // are forwarded, anything else is refused. One request per connection, as
 // with ncat, except that a client may answer a 407 on the same connection.
+// It is Accept, then Request.Serve.
 //
 // A tunnel passes each direction's EOF on separately (the client's EOF
 // shuts down the write side towards the target, and the reverse), so a
@@ -114,34 +115,92 @@ func (c ServerConfig) withDefaults() ServerConfig {
 // Serve closes client, and every connection it dialed, before returning;
 // it returns when all its goroutines are done. Cancelling ctx aborts it.
 func Serve(ctx context.Context, client net.Conn, cfg ServerConfig) error {
+	req, err := Accept(ctx, client, cfg)
+	if err != nil {
+		return err
+	}
+	return req.Serve(ctx)
+}
+
+// Request is a client's request, read and authorized: what is left is to
+// open its tunnel or forward it.
+type Request struct {
+	s    *session
+	req  *http.Request
+	br   *bufio.Reader // what the client sent past the head
+	what string        // the request line, for errors
+}
+
+// Accept is the proxy's handshake with a client: it reads request heads,
+// answering 407s and refusing what it does not serve, until one is to be
+// served. Every head must be complete by one deadline: HeaderTimeout from
+// now, or ctx's deadline if that is sooner (a trickling client cannot
+// extend it, and is answered 408). Cancelling ctx aborts it. On failure it
+// closes client; on success the Request owns client.
+func Accept(ctx context.Context, client net.Conn, cfg ServerConfig) (*Request, error) {
 	s := &session{cfg: cfg.withDefaults(), client: client}
 	if d := s.cfg.HeaderTimeout; d > 0 {
 		s.deadline = time.Now().Add(d)
 	}
+	if d, ok := ctx.Deadline(); ok && (s.deadline.IsZero() || d.Before(s.deadline)) {
+		s.deadline = d
+	}
 	s.track(client)
-	defer s.closeAll()
+	// ctx's deadline is the heads' deadline, which answers 408 itself;
+	// only a cancellation aborts.
+	defer s.abortOn(ctx, false)()
+	req, err := s.handshake()
+	if err != nil {
+		s.closeAll()
+		return nil, err
+	}
+	return req, nil
+}
+
+// Serve opens the request's tunnel, or forwards it, and relays until both
+// directions have ended. It closes the client and every connection it
+// dialed before returning. Cancelling ctx aborts it.
+func (r *Request) Serve(ctx context.Context) error {
+	defer r.s.closeAll()
+	defer r.s.abortOn(ctx, true)()
+	var err error
+	if r.req.Method == "CONNECT" {
+		err = r.s.connect(ctx, r.req, r.br)
+	} else {
+		err = r.s.forward(ctx, r.req) // the body reads from br; nothing may follow it
+	}
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("http proxy: %s: %w", r.what, ctx.Err())
+	}
+	return err
+}
+
+// abortOn aborts the session when ctx is cancelled (or, with deadline, when
+// it expires), until the function it returns is called; that function
+// returns once an abort under way is done.
+func (s *session) abortOn(ctx context.Context, deadline bool) func() {
 	aborted := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
-		s.abort()
-		close(aborted)
+		defer close(aborted)
+		if deadline || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			s.abort()
+		}
 	})
-	defer func() {
+	return func() {
 		if !stop() {
 			<-aborted
 		}
-	}()
-
-	return s.run(ctx)
+	}
 }
 
 // maxAuthRounds bounds the 407s answered on one connection.
 const maxAuthRounds = 3
 
-// run reads requests until one is refused or served. Only a 407 lets the
-// connection carry another request: curl answers a challenge to CONNECT on
-// the same connection and gives up if it is closed (ncat closes it, so
-// curl -p --proxy-digest fails against ncat).
-func (s *session) run(ctx context.Context) error {
+// handshake reads requests until one is to be served, or refused. Only a
+// 407 lets the connection carry another request: curl answers a challenge
+// to CONNECT on the same connection and gives up if it is closed (ncat
+// closes it, so curl -p --proxy-digest fails against ncat).
+func (s *session) handshake() (*Request, error) {
 	lim := &headLimit{r: s.client}
 	br := bufio.NewReader(lim)
 	var authErr error
@@ -149,33 +208,25 @@ func (s *session) run(ctx context.Context) error {
 		req, err := s.readRequest(br, lim)
 		if err != nil {
 			if authErr != nil && errors.Is(err, errNoRequest) {
-				return authErr // the client went off to answer elsewhere
+				return nil, authErr // the client went off to answer elsewhere
 			}
-			return err
+			return nil, err
 		}
 		what := req.Method + " " + printable(req.RequestURI)
 		switch req.Method {
 		case "CONNECT", "GET", "HEAD", "POST":
 		default:
 			s.refuse(http.StatusMethodNotAllowed, "Allow: CONNECT, GET, HEAD, POST")
-			return fmt.Errorf("http proxy: %s: method not allowed", what)
+			return nil, fmt.Errorf("http proxy: %s: method not allowed", what)
 		}
 		if s.cfg.Auth != nil && !s.authorized(req, round < maxAuthRounds-1) {
 			authErr = fmt.Errorf("http proxy: %s: %w", what, ErrAuthRequired)
 			if req.Close {
-				return authErr
+				return nil, authErr
 			}
 			continue
 		}
-		if req.Method == "CONNECT" {
-			err = s.connect(ctx, req, br)
-		} else {
-			err = s.forward(ctx, req) // the body reads from br; nothing may follow it
-		}
-		if err != nil && ctx.Err() != nil {
-			err = fmt.Errorf("http proxy: %s: %w", what, ctx.Err())
-		}
-		return err
+		return &Request{s: s, req: req, br: br, what: what}, nil
 	}
 }
 

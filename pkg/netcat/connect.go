@@ -3,6 +3,7 @@ package netcat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -15,6 +16,9 @@ import (
 
 // connect is connect mode: one connection, relayed with stdio or a child.
 func (r *runner) connect(ctx context.Context) error {
+	if len(r.cfg.ZeroPorts) > 1 {
+		return r.scan(ctx)
+	}
 	start := time.Now()
 	conn, err := r.dial(ctx)
 	if err != nil {
@@ -117,4 +121,32 @@ func (r *runner) zero(conn net.Conn) (relay.Stats, error) {
 		return st, r.sessionError(conn, stdioNames, &relay.Error{Side: relay.Connection, Err: err})
 	}
 	return st, nil
+}
+
+// errNoneOpen ends a -z scan of several ports that found none open.
+var errNoneOpen = errors.New("no port open")
+
+// scan is -z over several ports, in turn, as OpenBSD nc does: -v says each
+// open port; the status is 0 if any is open. The reason a port is closed
+// is for -vv.
+func (r *runner) scan(ctx context.Context) error {
+	open := false
+	for _, port := range r.cfg.ZeroPorts {
+		r.cfg.Port = port
+		conn, err := r.dial(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			r.log.Debugf("%v", err)
+			continue
+		}
+		open = true
+		r.log.Infof("Connected to %s.", conn.RemoteAddr())
+		conn.Close()
+	}
+	if !open {
+		return fmt.Errorf("-z %s: %w", r.cfg.Host, errNoneOpen)
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gcat-dev/gcat/pkg/broker"
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
-	"github.com/gcat-dev/gcat/pkg/httpproxy"
 	"github.com/gcat-dev/gcat/pkg/neterr"
 	"github.com/gcat-dev/gcat/pkg/relay"
 	"github.com/gcat-dev/gcat/pkg/server"
@@ -88,6 +87,8 @@ func (r *runner) serveHub(ctx context.Context, ln server.Listener) error {
 		},
 		EndWithLocal: !r.cfg.NoShutdown,
 		MaxQueue:     hubMaxQueue,
+		SendOnly:     r.cfg.SendOnly,
+		RecvOnly:     r.cfg.RecvOnly,
 		Logf:         r.log.Infof,
 	})
 	return r.serveFanOut(ctx, ln, b, std)
@@ -102,6 +103,8 @@ func (r *runner) serveBroker(ctx context.Context, ln server.Listener) error {
 		// ncat numbers chat users by their file descriptor: after stdio
 		// and its listening sockets. gcat numbers them the same way.
 		FirstUser: 3 + len(ln.Addrs()),
+		SendOnly:  r.cfg.SendOnly,
+		RecvOnly:  r.cfg.RecvOnly,
 		Logf:      r.log.Infof,
 	})
 	return r.serveFanOut(ctx, ln, b, r.stdio(true))
@@ -111,6 +114,11 @@ func (r *runner) serveBroker(ctx context.Context, ln server.Listener) error {
 // order they are ready, and stdin feeds it.
 func (r *runner) serveFanOut(ctx context.Context, ln server.Listener, b *broker.Broker, std stdio) error {
 	in := r.filters.sent(std.in)
+	if r.cfg.RecvOnly {
+		// Nothing is sent: stdin is closed unread, as ncat closes it,
+		// so that its writer learns it at once (EPIPE).
+		closeStdin(std.in, r.cfg.Stdin)
+	}
 	local := make(chan struct{})
 	go func() {
 		defer close(local)
@@ -138,19 +146,18 @@ func (r *runner) serveFanOut(ctx context.Context, ln server.Listener, b *broker.
 
 // serveProxy is -l --proxy-type: every client is served by the proxy
 // server, concurrently, until gcat is stopped (with or without -k, as in
-// ncat).
+// ncat). Reading a client's request is the pipeline's handshake: a client
+// that never finishes one does not hold a -m slot.
 func (r *runner) serveProxy(ctx context.Context, ln server.Listener) error {
-	serve, err := r.proxyServer()
+	hs, err := r.proxyHandshake(ln.Addrs())
 	if err != nil {
 		return err
 	}
-	return server.Serve(ctx, ln, r.serverOptions(), func(ctx context.Context, c net.Conn) func() error {
+	opt := r.serverOptions()
+	opt.Handshake, opt.HandshakeName = hs, "proxy"
+	return server.Serve(ctx, ln, opt, func(ctx context.Context, c net.Conn) func() error {
 		return func() error {
-			err := serve(ctx, c)
-			if errors.Is(err, httpproxy.ErrAuthRequired) {
-				return nil // the normal first step of a client that authenticates
-			}
-			return err
+			return c.(*proxied).serve(ctx)
 		}
 	})
 }

@@ -45,6 +45,9 @@ type Config struct {
 	UDP    bool // -u: datagrams (UDP, or Unix datagrams with Unix)
 	Vsock  bool // --vsock: Host is a vsock CID
 	Zero   bool // -z: connect, report, send nothing
+	// ZeroPorts, with Zero, are the ports to scan in turn, when there
+	// are several (gcat -z host 20-25,80).
+	ZeroPorts []int
 
 	NoDNS          bool          // -n
 	Source         string        // -s
@@ -131,10 +134,14 @@ type Proxy struct {
 	Type       string // "http", "socks4" or "socks5"
 	Host       string
 	Port       int
-	Auth       bool // User and Pass are set (--proxy-auth, NCAT_PROXY_AUTH)
-	User, Pass string
+	// Auth says credentials were given (--proxy-auth, NCAT_PROXY_AUTH):
+	// Credentials as given, "user[:pass]", split into User and Pass.
+	Auth        bool
+	Credentials string
+	User, Pass  string
 	// AskPass asks for Pass on the terminal when the run starts, if
-	// there is one (a user was given without a password).
+	// there is one (a user was given without a password); an empty answer
+	// leaves the credentials as given.
 	AskPass bool
 	// DNS is where the target's name is resolved (--proxy-dns): "local",
 	// "remote" (by the proxy), "both" (locally if possible, else by the
@@ -144,9 +151,12 @@ type Proxy struct {
 
 // ProxyServer is the proxy server listen mode becomes.
 type ProxyServer struct {
-	Type       string // "http", "socks4" or "socks5"
-	Auth       bool   // require User (and Pass) from clients
-	User, Pass string
+	Type string // "http", "socks4" or "socks5"
+	// Auth requires credentials from clients: Credentials exactly, over
+	// HTTP (Basic, or Digest for User and Pass); User and Pass over SOCKS.
+	Auth        bool
+	Credentials string
+	User, Pass  string
 }
 
 // defaultMaxConns is ncat's default -m.

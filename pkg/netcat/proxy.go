@@ -12,6 +12,7 @@ import (
 	"github.com/gcat-dev/gcat/pkg/dial"
 	"github.com/gcat-dev/gcat/pkg/httpproxy"
 	"github.com/gcat-dev/gcat/pkg/neterr"
+	"github.com/gcat-dev/gcat/pkg/server"
 	"github.com/gcat-dev/gcat/pkg/socks"
 )
 
@@ -43,7 +44,7 @@ func (r *runner) dialProxy(ctx context.Context) (net.Conn, error) {
 	if p.Type == "http" {
 		var auth *httpproxy.Auth
 		if p.Auth {
-			auth = &httpproxy.Auth{User: p.User, Pass: p.Pass}
+			auth = httpproxy.ParseAuth(p.Credentials)
 		}
 		client := &httpproxy.Client{Proxy: proxyAddr, Dial: r.toProxy, Auth: auth}
 		return client.Connect(ctx, target.String())
@@ -79,28 +80,69 @@ func (r *runner) toProxy(ctx context.Context) (net.Conn, error) {
 	return c, err
 }
 
-// proxyServer is the server side of -l --proxy-type: what serves each
-// client.
-func (r *runner) proxyServer() (func(context.Context, net.Conn) error, error) {
+// proxyHandshake is the pipeline's handshake for -l --proxy-type: the
+// client's request, read and authorized (after TLS, with --ssl). It returns
+// a proxied connection whose serve does the rest: connect to the target,
+// answer, relay.
+func (r *runner) proxyHandshake(addrs []net.Addr) (server.Handshake, error) {
 	ps := r.cfg.ProxyServer
+	var accept func(context.Context, net.Conn) (func(context.Context) error, error)
 	switch ps.Type {
 	case "http":
-		conf := httpproxy.ServerConfig{}
+		// The pipeline's deadline bounds the request heads.
+		conf := httpproxy.ServerConfig{Family: r.cfg.Family, Self: addrs, HeaderTimeout: -1}
 		if ps.Auth {
-			conf.Auth = &httpproxy.Auth{User: ps.User, Pass: ps.Pass}
+			conf.Auth = httpproxy.ParseAuth(ps.Credentials)
 		}
-		return func(ctx context.Context, c net.Conn) error { return httpproxy.Serve(ctx, c, conf) }, nil
+		accept = func(ctx context.Context, c net.Conn) (func(context.Context) error, error) {
+			req, err := httpproxy.Accept(ctx, c, conf)
+			if err != nil {
+				return nil, err
+			}
+			return req.Serve, nil
+		}
 	case "socks4", "socks5":
-		conf := socks.ServerConfig{Version: 5, Debugf: r.log.debugFunc()}
+		conf := socks.ServerConfig{Version: 5, HandshakeTimeout: -1, Debugf: r.log.debugFunc()}
 		if ps.Type == "socks4" {
 			conf.Version = 4
 		}
 		if ps.Auth {
 			conf.Auth = &socks.Auth{User: ps.User, Password: ps.Pass}
 		}
-		return func(ctx context.Context, c net.Conn) error { return socks.Serve(ctx, c, conf) }, nil
+		accept = func(ctx context.Context, c net.Conn) (func(context.Context) error, error) {
+			req, err := socks.Accept(ctx, c, conf)
+			if err != nil {
+				return nil, err
+			}
+			return req.Serve, nil
+		}
+	default:
+		return nil, configErr(fmt.Errorf("unknown proxy server type %q", ps.Type))
 	}
-	return nil, configErr(fmt.Errorf("unknown proxy server type %q", ps.Type))
+	return func(ctx context.Context, c net.Conn) (net.Conn, error) {
+		if r.serverTLS != nil {
+			tc, err := r.tlsHandshake(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			c = tc
+		}
+		serve, err := accept(ctx, c)
+		if errors.Is(err, httpproxy.ErrAuthRequired) {
+			// the normal first step of a client that authenticates
+			return nil, &server.Unremarkable{Err: err}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &proxied{Conn: c, serve: serve}, nil
+	}, nil
+}
+
+// proxied is a proxy server's client whose request has been accepted.
+type proxied struct {
+	net.Conn
+	serve func(context.Context) error
 }
 
 // prepareProxy asks for the proxy password on the terminal, when a user
@@ -122,6 +164,9 @@ func (r *runner) prepareProxy() error {
 	if err != nil {
 		return fmt.Errorf("reading the proxy password: %w", err)
 	}
-	p.Pass = string(b)
+	if len(b) > 0 {
+		p.Pass = string(b)
+		p.Credentials = p.User + ":" + p.Pass
+	}
 	return nil
 }

@@ -63,3 +63,11 @@ func stopReader(r io.Reader) bool {
 	d, ok := r.(interface{ SetReadDeadline(time.Time) error })
 	return ok && d.SetReadDeadline(time.Unix(1, 0)) == nil
 }
+
+// closeStdin closes stdin, and the description of it gcat opened, if any.
+func closeStdin(in io.Reader, stdin *os.File) {
+	if f, ok := in.(*os.File); ok && f != stdin {
+		f.Close()
+	}
+	stdin.Close()
+}

@@ -108,9 +108,13 @@ func (r *runner) reportServer(st tls.ConnectionState, target, proto string) {
 		r.log.Infof("Issuer: %s", cert[0].Issuer)
 		r.log.Infof("SHA-256 fingerprint: %s", tlsconf.Fingerprint(cert[0]))
 	}
+	name := r.clientTLS.ServerName
 	err := error(nil)
-	if r.clientTLS.InsecureSkipVerify {
-		err = tlsconf.Check(st, nil)
+	if !r.cfg.TLSOptions.Verifying() {
+		err = tlsconf.CheckName(st, nil, name)
+	}
+	if tlsconf.LegacyCommonName(st, name) {
+		r.log.Infof("warning: the certificate of %s has no subjectAltName: it matches %s only by its Common Name, which most clients no longer accept", target, name)
 	}
 	var ve *tlsconf.VerifyError
 	switch {

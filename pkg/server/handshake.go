@@ -27,6 +27,14 @@ func (e *HandshakeError) Error() string {
 
 func (e *HandshakeError) Unwrap() error { return e.Err }
 
+// Unremarkable marks a handshake failure that is a normal step of a
+// protocol — a client told to authenticate goes away to do so — which the
+// pipeline does not log.
+type Unremarkable struct{ Err error }
+
+func (e *Unremarkable) Error() string { return e.Err.Error() }
+func (e *Unremarkable) Unwrap() error { return e.Err }
+
 // errShed is the reason of a handshake the pipeline gave up on to make room.
 var errShed = errors.New("shed: too many unfinished handshakes")
 
@@ -59,7 +67,8 @@ func (s *server) handshake(c net.Conn) (net.Conn, error) {
 		err = &neterr.TimeoutError{After: s.opt.HandshakeTimeout, Err: err}
 	}
 	herr := &HandshakeError{Name: s.opt.HandshakeName, Peer: h.peer, Err: err}
-	if s.ctx.Err() == nil && !wasShed && !s.opt.Once {
+	var quiet *Unremarkable
+	if s.ctx.Err() == nil && !wasShed && !s.opt.Once && !errors.As(err, &quiet) {
 		s.log.refused("Failed %s connection from %s: %v", herr.Name, herr.Peer, herr.Err)
 	}
 	return nil, herr

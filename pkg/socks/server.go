@@ -53,78 +53,141 @@ func (c *ServerConfig) debugf(format string, args ...any) {
 	}
 }
 
-// Serve answers one accepted client: it runs the handshake, connects to
-// the target the client asks for (CONNECT only: BIND and UDP ASSOCIATE are
-// refused with their protocol's code), replies, and relays until both
-// directions have ended, passing each one's EOF on with CloseWrite.
+// Serve answers one accepted client: Accept, then Request.Serve.
 //
 // Serve closes client, and the target connection, before it returns; no
 // goroutine of its own outlives it. Cancelling ctx ends it at any stage.
 // Accepting, access control, TLS and connection limits are the caller's.
 func Serve(ctx context.Context, client net.Conn, cfg ServerConfig) error {
-	defer client.Close()
-	if cfg.Version != 0 && cfg.Version != version4 && cfg.Version != version5 {
-		return fmt.Errorf("socks server: unsupported version %d (want 4, 5 or 0 for both)", cfg.Version)
-	}
-	target, err := handshake(ctx, client, &cfg)
+	req, err := Accept(ctx, client, cfg)
 	if err != nil {
-		return fmt.Errorf("socks client %s: %w", addrString(client.RemoteAddr()), err)
+		return err
 	}
-	defer target.Close()
-	stop := interrupt(ctx, client, target)
-	// Cancellation goes through the deadlines above rather than relay's
-	// context, so that Run still waits for both of its pumps. Idle -1:
-	// both ends are sockets, and each direction runs to its own EOF.
-	_, err = relay.Run(context.WithoutCancel(ctx), target, client, client, relay.Options{Idle: -1})
-	if cerr := stop(); cerr != nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("socks client %s: relay: %w", addrString(client.RemoteAddr()), err)
-	}
-	return nil
+	return req.Serve(ctx)
 }
 
-// handshake runs the server side of the handshake within its time limit
-// and returns the connection to the client's target.
-func handshake(ctx context.Context, client net.Conn, cfg *ServerConfig) (net.Conn, error) {
-	timeout := cfg.HandshakeTimeout
-	if timeout == 0 {
-		timeout = DefaultHandshakeTimeout
+// Request is a client's CONNECT request, read and authorized: what is left
+// is to connect to its target, answer, and relay.
+type Request struct {
+	Target  Target
+	client  net.Conn
+	cfg     ServerConfig
+	version int
+}
+
+// Accept is the server's handshake with a client: the greeting,
+// authentication and request, within HandshakeTimeout (and ctx). What it
+// does not serve (BIND, UDP ASSOCIATE, a bad user) it refuses in the
+// client's protocol. On failure it closes client; on success the Request
+// owns client.
+func Accept(ctx context.Context, client net.Conn, cfg ServerConfig) (*Request, error) {
+	req, err := accept(ctx, client, &cfg)
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("socks client %s: %w", addrString(client.RemoteAddr()), err)
 	}
-	hctx := ctx
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		hctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+	return req, nil
+}
+
+func accept(ctx context.Context, client net.Conn, cfg *ServerConfig) (*Request, error) {
+	if cfg.Version != 0 && cfg.Version != version4 && cfg.Version != version5 {
+		return nil, fmt.Errorf("unsupported version %d (want 4, 5 or 0 for both)", cfg.Version)
 	}
+	hctx, cancel := withTimeout(ctx, cfg.HandshakeTimeout)
+	defer cancel()
 	if d, ok := hctx.Deadline(); ok {
 		client.SetDeadline(d)
 	}
 	stop := interrupt(hctx, client)
-	target, err := negotiate(hctx, client, cfg)
+	req, err := negotiate(client, cfg)
 	if cerr := stop(); cerr != nil && err == nil {
-		target.Close()
 		err = fmt.Errorf("handshake: %w", cerr)
 	}
 	if err != nil {
 		return nil, err
 	}
 	client.SetDeadline(time.Time{})
+	return req, nil
+}
+
+// Serve connects to the request's target (within HandshakeTimeout),
+// answers the client, and relays until both directions have ended,
+// passing each one's EOF on with CloseWrite. It closes the client and the
+// target before it returns.
+func (r *Request) Serve(ctx context.Context) error {
+	defer r.client.Close()
+	target, err := r.connect(ctx)
+	if err != nil {
+		return fmt.Errorf("socks client %s: %w", addrString(r.client.RemoteAddr()), err)
+	}
+	defer target.Close()
+	stop := interrupt(ctx, r.client, target)
+	// Cancellation goes through the deadlines above rather than relay's
+	// context, so that Run still waits for both of its pumps. Idle -1:
+	// both ends are sockets, and each direction runs to its own EOF.
+	_, err = relay.Run(context.WithoutCancel(ctx), target, r.client, r.client, relay.Options{Idle: -1})
+	if cerr := stop(); cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("socks client %s: relay: %w", addrString(r.client.RemoteAddr()), err)
+	}
+	return nil
+}
+
+// connect dials the target and answers the client: granted, with the
+// address it was connected from, or refused with the code that names why.
+func (r *Request) connect(ctx context.Context) (net.Conn, error) {
+	dctx, cancel := withTimeout(ctx, r.cfg.HandshakeTimeout)
+	defer cancel()
+	stop := interrupt(dctx, r.client)
+	target, err := dial(dctx, &r.cfg, r.Target)
+	if cerr := stop(); cerr != nil && err == nil {
+		target.Close()
+		err = cerr
+	}
+	if err != nil {
+		err = fmt.Errorf("socks%d CONNECT %s: %w", r.version, r.Target, err)
+		if r.version == version4 {
+			return nil, refuse(r.client, appendReply4(nil, rep4Rejected, netip.AddrPort{}), err)
+		}
+		return nil, refuse(r.client, appendReply5(nil, reply5For(err), netip.AddrPort{}), err)
+	}
+	reply := appendReply5(nil, rep5OK, boundAddr(target))
+	if r.version == version4 {
+		reply = appendReply4(nil, rep4Granted, boundAddr(target))
+	}
+	if _, err := r.client.Write(reply); err != nil {
+		target.Close()
+		return nil, fmt.Errorf("send socks%d reply: %w", r.version, err)
+	}
+	r.cfg.debugf("socks%d CONNECT %s from %s: connected from %s", r.version, r.Target, addrString(r.client.RemoteAddr()), addrString(target.LocalAddr()))
 	return target, nil
 }
 
+// withTimeout bounds ctx by a HandshakeTimeout: zero is the default,
+// negative no bound.
+func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout == 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	if timeout < 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
 // negotiate dispatches on the version byte.
-func negotiate(ctx context.Context, client net.Conn, cfg *ServerConfig) (net.Conn, error) {
+func negotiate(client net.Conn, cfg *ServerConfig) (*Request, error) {
 	var v [1]byte
 	if _, err := io.ReadFull(client, v[:]); err != nil {
 		return nil, fmt.Errorf("read version: %w", err)
 	}
 	switch {
 	case v[0] == version5 && cfg.Version != version4:
-		return serve5(ctx, client, cfg)
+		return serve5(client, cfg)
 	case v[0] == version4 && cfg.Version != version5:
-		return serve4(ctx, client, cfg)
+		return serve4(client, cfg)
 	case v[0] == version5:
 		// Refused in the client's own protocol, after reading its
 		// whole message so that closing does not reset the reply.
@@ -141,7 +204,7 @@ func negotiate(ctx context.Context, client net.Conn, cfg *ServerConfig) (net.Con
 	return nil, fmt.Errorf("unsupported SOCKS version %d", v[0])
 }
 
-func serve4(ctx context.Context, client net.Conn, cfg *ServerConfig) (net.Conn, error) {
+func serve4(client net.Conn, cfg *ServerConfig) (*Request, error) {
 	req, err := readRequest4(client)
 	if short(err) {
 		return nil, err
@@ -157,18 +220,14 @@ func serve4(ctx context.Context, client net.Conn, cfg *ServerConfig) (net.Conn, 
 		// SOCKS4 has to a wrong user.
 		return nil, refuse(client, appendReply4(nil, rep4BadUser, netip.AddrPort{}), fmt.Errorf("socks4 user id %q refused", req.user))
 	}
-	target, err := dial(ctx, cfg, req.target)
-	if err != nil {
-		return nil, refuse(client, appendReply4(nil, rep4Rejected, netip.AddrPort{}), fmt.Errorf("socks4 CONNECT %s: %w", req.target, err))
-	}
-	return accept(client, target, appendReply4(nil, rep4Granted, boundAddr(target)), cfg, 4, req.target)
+	return &Request{Target: req.target, client: client, cfg: *cfg, version: version4}, nil
 }
 
-func serve5(ctx context.Context, client net.Conn, cfg *ServerConfig) (net.Conn, error) {
+func serve5(client net.Conn, cfg *ServerConfig) (*Request, error) {
 	if err := authenticate5(client, cfg.Auth); err != nil {
 		return nil, err
 	}
-	fail := func(code byte, err error) (net.Conn, error) {
+	fail := func(code byte, err error) (*Request, error) {
 		return nil, refuse(client, appendReply5(nil, code, netip.AddrPort{}), err)
 	}
 	req, err := readRequest5(client)
@@ -182,11 +241,7 @@ func serve5(ctx context.Context, client net.Conn, cfg *ServerConfig) (net.Conn, 
 	case req.cmd != cmdConnect:
 		return fail(rep5CmdUnsupported, fmt.Errorf("socks5 command %d refused: only CONNECT is supported", req.cmd))
 	}
-	target, err := dial(ctx, cfg, req.target)
-	if err != nil {
-		return fail(reply5For(err), fmt.Errorf("socks5 CONNECT %s: %w", req.target, err))
-	}
-	return accept(client, target, appendReply5(nil, rep5OK, boundAddr(target)), cfg, 5, req.target)
+	return &Request{Target: req.target, client: client, cfg: *cfg, version: version5}, nil
 }
 
 // authenticate5 reads the greeting, chooses a method and, for
@@ -233,16 +288,6 @@ func dial(ctx context.Context, cfg *ServerConfig, t Target) (net.Conn, error) {
 		d = (&net.Dialer{}).DialContext
 	}
 	return d(ctx, "tcp", t.String())
-}
-
-// accept sends the success reply; the target is then the client's.
-func accept(client, target net.Conn, reply []byte, cfg *ServerConfig, version int, t Target) (net.Conn, error) {
-	if _, err := client.Write(reply); err != nil {
-		target.Close()
-		return nil, fmt.Errorf("send socks%d reply: %w", version, err)
-	}
-	cfg.debugf("socks%d CONNECT %s from %s: connected from %s", version, t, addrString(client.RemoteAddr()), addrString(target.LocalAddr()))
-	return target, nil
 }
 
 // refuse sends a failure reply and returns err. It then half-closes and
