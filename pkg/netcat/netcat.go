@@ -30,9 +30,9 @@ type Config struct {
 	Listen   bool
 	KeepOpen bool // -k: listen for many connections; connect: outlive the peer's EOF
 
-	Unix   string // -U: a Unix socket path instead of Host/Port
-	Host   string // connect target, or listen address ("" = every address)
-	Port   int
+	Unix string // -U: a Unix socket path instead of Host/Port
+	Host string // connect target, or listen address ("" = every address)
+	Port int
 	// AddrGiven says that the command line gave an address, a port or a
 	// socket path. Listen mode without one serves the sockets a service
 	// manager handed over (LISTEN_FDS, UPSTART_FDS), if any.
@@ -40,7 +40,7 @@ type Config struct {
 	// Inetd serves the one connection inetd (or systemd's Accept=yes)
 	// handed over on descriptor 0, with the child of Exec, or relayed to
 	// Host and Port (--inetd).
-	Inetd bool
+	Inetd  bool
 	Family int  // -4 / -6: 4 or 6; 0 for both
 	UDP    bool // -u: datagrams (UDP, or Unix datagrams with Unix)
 	Vsock  bool // --vsock: Host is a vsock CID
@@ -131,9 +131,9 @@ func (a Access) empty() bool {
 
 // Proxy is a proxy to connect through.
 type Proxy struct {
-	Type       string // "http", "socks4" or "socks5"
-	Host       string
-	Port       int
+	Type string // "http", "socks4" or "socks5"
+	Host string
+	Port int
 	// Auth says credentials were given (--proxy-auth, NCAT_PROXY_AUTH):
 	// Credentials as given, "user[:pass]", split into User and Pass.
 	Auth        bool
