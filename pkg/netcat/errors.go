@@ -3,6 +3,7 @@ package netcat
 import (
 	"errors"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/gcat-dev/gcat/pkg/neterr"
@@ -33,6 +34,15 @@ func configErr(err error) error {
 		return nil
 	}
 	return &ConfigError{Err: err}
+}
+
+// writeError is the StreamError of a failed write of name: the OS's reason,
+// without os.PathError's repetition of the name.
+func writeError(name string, err error) *StreamError {
+	if pe, ok := err.(*os.PathError); ok {
+		err = pe.Err
+	}
+	return &StreamError{Op: "write", Name: name, Err: neterr.Cause(err)}
 }
 
 // StreamError is a local stream gcat could not read or write: stdin,

@@ -29,14 +29,16 @@ type filters struct {
 	meter *progress.Meter
 }
 
-// openFilters opens the record files and starts the progress meter.
-func openFilters(cfg *Config) (*filters, error) {
+// openFilters opens the record files and starts the progress meter. A
+// failed write of a record file is told to failed.
+func openFilters(cfg *Config, failed func(error)) (*filters, error) {
 	f := &filters{cfg: cfg}
 	if cfg.Output != "" || cfg.HexDump != "" {
 		rec, err := openRecorder(cfg.Output, cfg.HexDump, cfg.Append)
 		if err != nil {
 			return nil, err
 		}
+		rec.failed = failed
 		f.rec = rec
 	}
 	if cfg.Progress {
@@ -168,8 +170,12 @@ func (t *teeReader) Read(p []byte) (int, error) {
 type recorder struct {
 	mu    sync.Mutex
 	files []*os.File
-	raw   io.Writer
+	raw   *os.File
 	hex   *hexdump.Dumper
+	hexTo string // the -x file's name
+	err   error  // the first failed write; nothing is written after it
+	// failed is told of that failure, once: it ends the run.
+	failed func(error)
 }
 
 func openRecorder(output, hex string, appendTo bool) (*recorder, error) {
@@ -199,19 +205,36 @@ func openRecorder(output, hex string, appendTo bool) (*recorder, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.hex = hexdump.New(f)
+		r.hex, r.hexTo = hexdump.New(f), hex
 	}
 	return r, nil
 }
 
+// record writes p to the session files. A failed write is reported, once,
+// and ends the run: a record with a hole in it would be worse than none.
 func (r *recorder) record(p []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.err != nil {
+		return
+	}
 	if r.raw != nil {
-		r.raw.Write(p)
+		if _, err := r.raw.Write(p); err != nil {
+			r.fail(r.raw.Name(), err)
+			return
+		}
 	}
 	if r.hex != nil {
-		r.hex.Dump(p)
+		if err := r.hex.Dump(p); err != nil {
+			r.fail(r.hexTo, err)
+		}
+	}
+}
+
+func (r *recorder) fail(name string, err error) {
+	r.err = writeError(name, err)
+	if r.failed != nil {
+		r.failed(r.err)
 	}
 }
 

@@ -39,7 +39,7 @@ func (r *runner) inetd(ctx context.Context) error {
 			return r.forward(ctx, c)
 		}
 	})
-	return r.reported(err)
+	return err
 }
 
 // forward relays c, the connection inetd handed over, to the target, with

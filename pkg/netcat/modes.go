@@ -8,7 +8,6 @@ import (
 
 	"github.com/gcat-dev/gcat/pkg/broker"
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
-	"github.com/gcat-dev/gcat/pkg/neterr"
 	"github.com/gcat-dev/gcat/pkg/relay"
 	"github.com/gcat-dev/gcat/pkg/server"
 )
@@ -77,13 +76,11 @@ const hubMaxQueue = 16 << 20
 // behind, and never holds up the others.
 func (r *runner) serveHub(ctx context.Context, ln server.Listener) error {
 	r.checkFDLimit(1)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	std := r.stdio(true)
 	b := broker.New(broker.Options{
 		Output: std.out,
 		OutputFailed: func(err error) {
-			cancel(&StreamError{Op: "write", Name: stdoutName, Err: neterr.Cause(err)})
+			r.fatal(writeError(stdoutName, err))
 		},
 		EndWithLocal: !r.cfg.NoShutdown,
 		MaxQueue:     hubMaxQueue,
@@ -137,9 +134,6 @@ func (r *runner) serveFanOut(ctx context.Context, ln server.Listener, b *broker.
 	b.Close()
 	if stopReader(in) {
 		<-local
-	}
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause
 	}
 	return err
 }

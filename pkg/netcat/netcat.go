@@ -13,7 +13,9 @@ package netcat
 
 import (
 	"context"
+	"errors"
 	"io"
+	"sync"
 	"os"
 	"time"
 
@@ -164,16 +166,25 @@ const defaultMaxConns = 100
 
 // Run runs the mode cfg describes until it ends or ctx is cancelled.
 func Run(ctx context.Context, cfg Config) error {
-	r, err := prepare(cfg)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var once sync.Once
+	fatal := func(err error) { once.Do(func() { cancel(err) }) }
+	r, err := prepare(cfg, fatal)
 	if err != nil {
 		return err
 	}
 	defer r.close()
 	switch {
 	case cfg.Inetd:
-		return r.inetd(ctx)
+		err = r.inetd(ctx)
 	case cfg.Listen:
-		return r.listen(ctx)
+		err = r.listen(ctx)
+	default:
+		err = r.connect(ctx)
 	}
-	return r.connect(ctx)
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		err = cause // a fatal failure, which ended what was under way
+	}
+	return r.reported(err)
 }

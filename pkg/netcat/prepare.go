@@ -28,13 +28,17 @@ type runner struct {
 	access *hostspec.Access // --allow/--deny, resolved once listening
 
 	handover *activation.Handover // what inetd handed over (--inetd)
+
+	// fatal ends the run with its error: a failure that is not one
+	// connection's (a record file or stdout that cannot be written).
+	fatal func(error)
 }
 
 // prepare does the work a Config needs before anything connects or
 // listens, in the order a user would want to hear of its failures: what
 // cannot run is a ConfigError. Work that may wait (name lookups) is left
 // for after listen(): see runner.listen.
-func prepare(cfg Config) (*runner, error) {
+func prepare(cfg Config, fatal func(error)) (*runner, error) {
 	if cfg.Stdin == nil {
 		cfg.Stdin = os.Stdin
 	}
@@ -44,7 +48,7 @@ func prepare(cfg Config) (*runner, error) {
 	if cfg.Stderr == nil {
 		cfg.Stderr = os.Stderr
 	}
-	r := &runner{cfg: cfg, log: logger{w: cfg.Stderr, level: cfg.Verbose}}
+	r := &runner{cfg: cfg, log: logger{w: cfg.Stderr, level: cfg.Verbose}, fatal: fatal}
 	if cfg.Inetd {
 		if err := r.takeInetd(); err != nil {
 			return nil, err
@@ -68,7 +72,7 @@ func (r *runner) prepareRest() error {
 	if err := r.prepareProxy(); err != nil {
 		return err
 	}
-	f, err := openFilters(&r.cfg)
+	f, err := openFilters(&r.cfg, r.fatal)
 	if err != nil {
 		return configErr(err)
 	}
