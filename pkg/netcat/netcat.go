@@ -15,8 +15,8 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
