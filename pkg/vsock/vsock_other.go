@@ -1,0 +1,45 @@
+//go:build !linux
+
+package vsock
+
+import (
+	"context"
+	"errors"
+	"runtime"
+)
+
+// Supported is true where the kernel may have AF_VSOCK: Linux only.
+const Supported = false
+
+// errUnsupported is every operation's error here: vsock sockets are a
+// Linux facility (the BSDs and macOS have no AF_VSOCK, and Windows's
+// Hyper-V sockets are another address family).
+var errUnsupported = &wrapped{
+	msg: "vsock is not supported on " + runtime.GOOS,
+	err: errors.ErrUnsupported,
+}
+
+// Available reports that vsock is not supported here.
+func Available() error { return errUnsupported }
+
+// Loopback reports that vsock is not supported here.
+func Loopback() error { return errUnsupported }
+
+// LocalCID reports that vsock is not supported here.
+func LocalCID() (uint32, error) { return 0, errUnsupported }
+
+// Dial reports that vsock is not supported here.
+func Dial(ctx context.Context, cid, port uint32) (*Conn, error) { return nil, errUnsupported }
+
+// Listen reports that vsock is not supported here.
+func Listen(cid, port uint32) (*Listener, error) { return nil, errUnsupported }
+
+// AcceptVsock reports that vsock is not supported here; no Listener can
+// exist to call it on.
+func (l *Listener) AcceptVsock() (*Conn, error) { return nil, errUnsupported }
+
+// CloseWrite reports that vsock is not supported here.
+func (c *Conn) CloseWrite() error { return errUnsupported }
+
+// CloseRead reports that vsock is not supported here.
+func (c *Conn) CloseRead() error { return errUnsupported }
