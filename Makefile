@@ -4,7 +4,11 @@ BIN := bin/gcat
 PEERS := ncat socat nc curl python3 openssl systemd-socket-activate
 DEMO_PORT ?= 9999
 
-.PHONY: build run test unit integration lint fuzz bench bench-more bench-broker peers clean
+# Every platform gcat is built for: make cross vets (tests included) and
+# builds each, make release packs each.
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 freebsd/amd64 openbsd/amd64 netbsd/amd64 windows/amd64
+
+.PHONY: build run test unit integration lint cross fuzz bench bench-more bench-broker peers clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/gcat
@@ -16,8 +20,9 @@ run: build
 	@echo "gcat: serving 'tr a-z A-Z' on 127.0.0.1:$(DEMO_PORT); try: echo hello | $(BIN) 127.0.0.1 $(DEMO_PORT)   (Ctrl-C stops)"
 	$(BIN) -lkv 127.0.0.1 $(DEMO_PORT) -c 'tr a-z A-Z'
 
-# Everything CI checks: lint, unit tests and integration tests with -race.
-test: peers lint
+# Everything CI checks: lint, every platform's vet and build, unit tests and
+# integration tests with -race.
+test: peers lint cross
 	GCAT_TEST_RACE=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 unit:
@@ -31,6 +36,15 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+
+# go vet for every platform (which compiles the tests too), then a build of
+# the binary for each.
+cross:
+	@set -e; for p in $(PLATFORMS); do \
+	  echo "cross: $$p"; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./...; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/gcat; \
+	done
 
 # Installs the real peers the integration tests run against, when missing and
 # when we are root; otherwise those tests skip and say why.

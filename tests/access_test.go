@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // -m/--max-conns and --allow/--deny/--allowfile/--denyfile, with ncat's

@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // --broker and --chat with real clients, and --chat compared byte for byte

@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // What passes the data through a filter: -C, -x, -t, -d, --rate, --progress.

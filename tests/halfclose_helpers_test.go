@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // Helpers for the half-close tests: hcPayload files with the digests of every

@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // Half-close scenarios beyond the matrix: the fifo pipe loop, a peer that

@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // The half-close matrix: real clients against gcat servers, payloads from

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package tests drives the real gcat binary, built once in TestMain, against
 // itself and against real peers (ncat, socat, OpenBSD nc, Python sockets).
 //

@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // Modes beside the plain relay: -z, --send-only/--recv-only, -i, --lua-exec, --vsock.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // Proxies: gcat's --proxy client through gcat's own proxy servers and

@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // TLS (--ssl and the --ssl-* options) against real peers: ncat --ssl,

@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // UDP against real peers: gcat -u as the client of socat and ncat UDP

@@ -1,3 +1,5 @@
+//go:build linux
+
 package tests
 
 // UDP and Unix datagram sockets (-u): clients, -l, -lk with and without -e.

@@ -167,7 +167,7 @@ func execFrom(c *cli.Context, cfg *netcat.Config) error {
 			return usagef("--exec: empty command")
 		}
 	case c.IsSet("sh-exec"):
-		cfg.Exec = []string{"/bin/sh", "-c", c.String("sh-exec")}
+		cfg.Exec = gexec.Shell(c.String("sh-exec"))
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ import (
 // refuse rejects ncat options gcat recognises but cannot honour, with the
 // reason, instead of an "unknown flag".
 func refuse(c *cli.Context, _ *netcat.Config) error {
+	if err := unsupported(c); err != nil {
+		return err
+	}
 	if c.IsSet("g") || c.IsSet("G") {
 		// Linux accepts the IP option but every Linux router and host
 		// drops source-routed packets by default

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -40,6 +41,18 @@ type Options struct {
 	// server can answer; Bound reports that path.
 	UDP bool
 }
+
+// ErrNoUnixDatagram is the error for a Unix datagram socket where the
+// system has none (UnixDatagram is false); it matches
+// errors.ErrUnsupported.
+var ErrNoUnixDatagram error = noUnixDatagram{}
+
+type noUnixDatagram struct{}
+
+func (noUnixDatagram) Error() string {
+	return "Unix datagram sockets are not supported on " + runtime.GOOS
+}
+func (noUnixDatagram) Is(target error) bool { return target == errors.ErrUnsupported }
 
 // ErrNoDNS is returned when NoDNS is set and a host name would need a lookup.
 var ErrNoDNS = errors.New("host names are not allowed with -n")
@@ -127,6 +140,9 @@ func connectError(addr string, err error, o Options) error {
 // fresh path in the temporary directory: a server can only answer a
 // datagram socket that has a name. The caller removes the file (Bound).
 func dialUnixgram(o Options) (net.Conn, error) {
+	if !UnixDatagram {
+		return nil, neterr.New(neterr.OpConnect, o.Unix, ErrNoUnixDatagram)
+	}
 	local := o.Source
 	if local == "" {
 		dir, err := os.MkdirTemp("", "gcat.")

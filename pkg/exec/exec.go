@@ -6,8 +6,18 @@
 // may leave a grandchild holding its stdout open (sh -c 'daemon &'); once the
 // child has exited, output that stays silent for OutputGrace ends the stream.
 // Stop ends what is left: it waits StopGrace for the child to exit by itself,
-// then sends SIGTERM to the child's process group, waits StopGrace again,
-// then sends SIGKILL. The child is always reaped.
+// then asks the child's group to end, waits StopGrace again, then kills it.
+// The child is always reaped.
+//
+// The child's group is what Stop reaches beside the child: what it started.
+// On Unix it is a process group of its own (SIGTERM, then SIGKILL); on
+// Windows a job object that the child is put in before it runs
+// (CTRL_BREAK_EVENT to its console process group, then TerminateJobObject;
+// the job also ends whatever is left when gcat itself exits).
+//
+// Shell gives the argv of -c: /bin/sh -c on Unix, cmd.exe /C on Windows,
+// whose command line is passed to cmd.exe as it is written, since cmd.exe
+// does not unquote its arguments as other programs do.
 package exec
 
 import (
@@ -17,7 +27,6 @@ import (
 	"os"
 	osexec "os/exec"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -52,6 +61,7 @@ type Child struct {
 	Stdout *Output
 
 	cmd    *osexec.Cmd
+	grp    group
 	spec   Spec
 	exited chan struct{}
 	err    error
@@ -114,11 +124,11 @@ func start(spec Spec) (*Child, error) {
 	if spec.Stderr == nil {
 		spec.Stderr = os.Stderr
 	}
-	inR, inW, err := os.Pipe()
+	inR, inW, err := pipe(false)
 	if err != nil {
 		return nil, err
 	}
-	outR, outW, err := os.Pipe()
+	outR, outW, err := pipe(true)
 	if err != nil {
 		inR.Close()
 		inW.Close()
@@ -131,10 +141,17 @@ func start(spec Spec) (*Child, error) {
 		Stdin:  inR,
 		Stdout: outW,
 		Stderr: spec.Stderr,
-		// Its own process group, so Stop reaches what the child started.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		// Its own group, so Stop reaches what the child started.
+		SysProcAttr: sysProcAttr(spec.Argv),
 	}
 	err = cmd.Start()
+	var grp group
+	if err == nil {
+		if grp, err = newGroup(cmd.Process); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}
 	// The child has its own copies now. Ours would hide its EOF from us
 	// (outW) and our EOF from it (inR).
 	inR.Close()
@@ -148,6 +165,7 @@ func start(spec Spec) (*Child, error) {
 		Stdin:  inW,
 		Stdout: &Output{f: outR, grace: spec.OutputGrace},
 		cmd:    cmd,
+		grp:    grp,
 		spec:   spec,
 		exited: make(chan struct{}),
 	}
@@ -168,33 +186,45 @@ func (c *Child) Pid() int { return c.cmd.Process.Pid }
 // Exited is closed when the child has exited and been reaped.
 func (c *Child) Exited() <-chan struct{} { return c.exited }
 
-// Stop ends the child and everything in its process group (see the package
+// Stop ends the child and everything in its group (see the package
 // comment), reaps it, closes both pipes and returns the child's exit error.
 func (c *Child) Stop() error {
 	c.Stdin.Close()
-	pgid := c.cmd.Process.Pid
 	if !c.waitExit(c.spec.StopGrace) {
-		syscall.Kill(-pgid, syscall.SIGTERM)
+		c.grp.terminate()
 		if !c.waitExit(c.spec.StopGrace) {
-			syscall.Kill(-pgid, syscall.SIGKILL)
+			c.grp.kill()
 			<-c.exited
 		}
 	}
 	// The child is gone; end anything it left in its group too.
-	syscall.Kill(-pgid, syscall.SIGTERM)
+	c.grp.terminate()
+	c.grp.release()
 	c.Stdout.f.Close()
 	return c.err
 }
 
-// Kill ends the child's process group at once (gcat itself is exiting).
+// Kill ends the child's group at once (gcat itself is exiting).
 func (c *Child) Kill() {
 	c.Stdin.Close()
-	syscall.Kill(-c.cmd.Process.Pid, syscall.SIGTERM)
+	c.grp.terminate()
 	if !c.waitExit(c.spec.StopGrace) {
-		syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		c.grp.kill()
 		<-c.exited
 	}
+	c.grp.release()
 	c.Stdout.f.Close()
+}
+
+// group is the set of processes Stop and Kill end: the child and what it
+// started. Errors are not reported: the processes may be gone already.
+type group interface {
+	// terminate asks every process of the group to end.
+	terminate()
+	// kill ends every process of the group at once.
+	kill()
+	// release frees what the group holds, once the child is reaped.
+	release()
 }
 
 func (c *Child) waitExit(d time.Duration) bool {

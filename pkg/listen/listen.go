@@ -138,6 +138,9 @@ func (l *Listener) acceptLoop(ln net.Listener) {
 func ListenPacket(ctx context.Context, o Options) ([]net.PacketConn, error) {
 	var lc net.ListenConfig
 	if o.Unix != "" {
+		if !dial.UnixDatagram {
+			return nil, neterr.New(neterr.OpListen, o.Unix, dial.ErrNoUnixDatagram)
+		}
 		pc, err := lc.ListenPacket(ctx, "unixgram", o.Unix)
 		if err != nil {
 			return nil, unixError(o.Unix, err)

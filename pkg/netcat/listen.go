@@ -6,9 +6,9 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"syscall"
 	"time"
 
+	"github.com/gcat-dev/gcat/internal/sys"
 	"github.com/gcat-dev/gcat/pkg/dgram"
 	"github.com/gcat-dev/gcat/pkg/dtls"
 	"github.com/gcat-dev/gcat/pkg/hostspec"
@@ -172,12 +172,12 @@ func parseSpec(ctx context.Context, p *hostspec.Parser, v string, file bool) (*h
 // connections of perConn descriptors each. Go raises the soft limit to the
 // hard one at start.
 func (r *runner) checkFDLimit(perConn int) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	cur, hard, err := sys.FileLimit()
+	if err != nil {
 		return
 	}
-	if need := uint64(r.cfg.MaxConns*perConn) + 16; lim.Cur < need {
+	if need := uint64(r.cfg.MaxConns*perConn) + 16; cur < need {
 		r.log.Infof("the open file limit is %d (hard limit %d): about %d of the %d connections -m allows can be served at once; raise it with ulimit -n",
-			lim.Cur, lim.Max, (lim.Cur-16)/uint64(perConn), r.cfg.MaxConns)
+			cur, hard, (cur-16)/uint64(perConn), r.cfg.MaxConns)
 	}
 }

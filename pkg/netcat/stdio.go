@@ -3,12 +3,11 @@ package netcat
 import (
 	"io"
 	"os"
-	"strconv"
-	"syscall"
 	"time"
 
 	"golang.org/x/term"
 
+	"github.com/gcat-dev/gcat/internal/sys"
 	"github.com/gcat-dev/gcat/pkg/halfclose"
 )
 
@@ -42,17 +41,8 @@ func (r *runner) stdio(shared bool) stdio {
 	}
 	fd := int(r.cfg.Stdin.Fd())
 	s.terminal = term.IsTerminal(fd)
-	var st syscall.Stat_t
-	if syscall.Fstat(fd, &st) != nil {
-		return s
-	}
-	switch st.Mode & syscall.S_IFMT {
-	case syscall.S_IFIFO, syscall.S_IFCHR:
-		if f, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(fd), os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
-			if _, err := f.SyscallConn(); err == nil {
-				s.in = f
-			}
-		}
+	if f := sys.Pollable(r.cfg.Stdin); f != nil {
+		s.in = f
 	}
 	return s
 }

@@ -4,10 +4,24 @@ package vsock
 
 import (
 	"errors"
+	"net"
 	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
+
+// Listener is a listening vsock stream socket, a net.Listener.
+type Listener struct {
+	f      *os.File
+	rc     syscall.RawConn
+	addr   *Addr
+	closed atomic.Bool
+}
+
+var _ net.Listener = (*Listener)(nil)
 
 // Listen listens on port of cid: CIDAny for every CID of this machine (as
 // ncat --vsock -l with no CID), and PortAny for a port the kernel chooses,
@@ -37,6 +51,15 @@ func Listen(cid, port uint32) (*Listener, error) {
 		return nil, explain(op, cid, err)
 	}
 	return &Listener{f: f, rc: rc, addr: addr}, nil
+}
+
+// Accept waits for a connection and returns it as a *Conn.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.AcceptVsock()
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // AcceptVsock is Accept without the interface. Close, from any goroutine,
@@ -77,3 +100,34 @@ func (l *Listener) AcceptVsock() (*Conn, error) {
 	}
 	return nil, l.opError(err)
 }
+
+func (l *Listener) opError(err error) error { return l.error("accept", "accept4", err) }
+
+// error makes err look like package net's, as Conn.opError does.
+func (l *Listener) error(op, syscallName string, err error) error {
+	if l.closed.Load() {
+		err = net.ErrClosed
+	}
+	return &net.OpError{Op: op, Net: "vsock", Addr: l.addr, Err: netErr(syscallName, err)}
+}
+
+// SetDeadline sets the deadline for Accept; the zero time means none.
+func (l *Listener) SetDeadline(t time.Time) error {
+	if err := l.f.SetReadDeadline(t); err != nil {
+		return l.error("set", "set", err)
+	}
+	return nil
+}
+
+// Close stops listening; a waiting Accept returns net.ErrClosed.
+func (l *Listener) Close() error {
+	l.closed.Store(true)
+	if err := l.f.Close(); err != nil {
+		return l.error("close", "close", err)
+	}
+	return nil
+}
+
+// Addr returns the listening *Addr, with the port the kernel chose for
+// PortAny. Its CID is CIDAny when listening on every CID.
+func (l *Listener) Addr() net.Addr { return l.addr }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -152,4 +153,33 @@ func errnoName(err error) string {
 		return " [" + unix.ErrnoName(errno) + "]"
 	}
 	return ""
+}
+
+// timedOut is the cause of a connect that ran out of time: it matches
+// context.DeadlineExceeded and os.ErrDeadlineExceeded, and is a net.Error
+// whose Timeout is true.
+type timedOut struct{}
+
+func (timedOut) Error() string   { return "timed out" }
+func (timedOut) Timeout() bool   { return true }
+func (timedOut) Temporary() bool { return true }
+func (timedOut) Is(target error) bool {
+	return target == os.ErrDeadlineExceeded || target == context.DeadlineExceeded
+}
+
+// cidString writes CIDAny as "any" in messages.
+func cidString(cid uint32) string {
+	if cid == CIDAny {
+		return "any"
+	}
+	return strconv.FormatUint(uint64(cid), 10)
+}
+
+// opAddr writes an address in messages, with "any" for the wildcards.
+func opAddr(cid, port uint32) string {
+	p := strconv.FormatUint(uint64(port), 10)
+	if port == PortAny {
+		p = "any"
+	}
+	return cidString(cid) + ":" + p
 }

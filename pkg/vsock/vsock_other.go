@@ -5,6 +5,7 @@ package vsock
 import (
 	"context"
 	"errors"
+	"net"
 	"runtime"
 )
 
@@ -34,12 +35,11 @@ func Dial(ctx context.Context, cid, port uint32) (*Conn, error) { return nil, er
 // Listen reports that vsock is not supported here.
 func Listen(cid, port uint32) (*Listener, error) { return nil, errUnsupported }
 
-// AcceptVsock reports that vsock is not supported here; no Listener can
-// exist to call it on.
+// Conn is a vsock connection. None can be made here: Dial fails.
+type Conn struct{ net.Conn }
+
+// Listener is a vsock listener. None can be made here: Listen fails.
+type Listener struct{ net.Listener }
+
+// AcceptVsock reports that vsock is not supported here.
 func (l *Listener) AcceptVsock() (*Conn, error) { return nil, errUnsupported }
-
-// CloseWrite reports that vsock is not supported here.
-func (c *Conn) CloseWrite() error { return errUnsupported }
-
-// CloseRead reports that vsock is not supported here.
-func (c *Conn) CloseRead() error { return errUnsupported }
