@@ -108,17 +108,24 @@ func TestCLIPermutedArguments(t *testing.T) {
 }
 
 // TestCLIHelpVersion: -h and --version print to stdout and exit 0; -v is
-// verbose, not version.
+// verbose, not version. --version prints the line -v starts with, and -h
+// ends pointing to the manual page.
 func TestCLIHelpVersion(t *testing.T) {
 	h := gcat(t, nil, "-h")
 	h.mustSucceed()
-	if !strings.Contains(h.stdout.String(), "--keep-open") {
+	if !strings.Contains(h.stdout.String(), "--keep-open") || !strings.HasSuffix(h.stdout.String(), "(man gcat) for every option, the half-close\nrules, exit statuses and examples.\n") {
 		t.Fatalf("help: %q", h.stdout.String())
 	}
 	v := gcat(t, nil, "--version")
 	v.mustSucceed()
-	if !strings.HasPrefix(v.stdout.String(), "gcat version ") {
-		t.Fatalf("version: %q", v.stdout.String())
+	banner := v.stdout.String()
+	if !strings.HasPrefix(banner, "gcat: Version ") || !strings.HasSuffix(banner, " ( https://github.com/gcat-dev/gcat )\n") {
+		t.Fatalf("version: %q", banner)
+	}
+	z := gcat(t, nil, "-v", "-z", "127.0.0.1", "1") // port 1: refused at once
+	z.wait()
+	if first, _, _ := strings.Cut(z.stderr.String(), "\n"); first+"\n" != banner {
+		t.Fatalf("-v starts with %q, --version says %q", first, banner)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gcat-dev/gcat/internal/version"
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
 	"github.com/gcat-dev/gcat/pkg/netcat"
 	"github.com/gcat-dev/gcat/pkg/portspec"
@@ -83,7 +84,7 @@ func newApp(stdout, stderr io.Writer, action cli.ActionFunc) *cli.App {
 				fmt.Fprint(stdout, helpText)
 				return nil
 			case c.Bool("version"):
-				fmt.Fprintf(stdout, "gcat version %s\n", netcat.Version)
+				fmt.Fprintf(stdout, "gcat: %s\n", version.Banner()) // -v's first line
 				return nil
 			}
 			return action(c)

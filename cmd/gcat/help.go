@@ -1,6 +1,13 @@
 package main
 
-const helpText = `gcat - an ncat-compatible networking multitool with loss-free half-close
+import (
+	"strings"
+)
+
+// helpWidth is the widest line of -h: a terminal's default width.
+const helpWidth = 80
+
+const helpHead = `gcat - an ncat-compatible networking multitool with loss-free half-close
 
 Usage: gcat [options] [hostname] [port]
        gcat -l [options] [address] [port]
@@ -9,63 +16,74 @@ Usage: gcat [options] [hostname] [port]
 
 Options taking a time assume seconds. Append 'ms' for milliseconds,
 's' for seconds, 'm' for minutes, or 'h' for hours (e.g. 500ms).
-  -4                         Use IPv4 only
-  -6                         Use IPv6 only
-  -U, --unixsock             Use Unix domain sockets
-  -u, --udp                  Use UDP (with -U: Unix datagram sockets)
-      --vsock                Use vsock sockets (the host is a CID)
-  -C, --crlf                 Use CRLF for EOL sequence
-  -c, --sh-exec <command>    Executes the given command via /bin/sh
-  -e, --exec <command>       Executes the given command
-      --lua-exec <filename>  Executes the given Lua script
-  -h, --help                 Display this help screen
-  -p, --source-port port     Specify source port to use (with -l: the port to listen on)
-  -s, --source addr          Specify source address to use (doesn't affect -l)
-  -l, --listen               Bind and listen for incoming connections
-  -k, --keep-open            Accept multiple connections in listen mode;
-                             in connect mode, keep running after the peer's EOF
-  -n, --nodns                Do not resolve hostnames via DNS
-  -v, --verbose              Set verbosity level (can be used several times)
-  -w, --wait <time>          Connect timeout
-  -i, --idle-timeout <time>  Idle read/write timeout
-  -d, --delay <time>         Wait between read/writes
-  -o, --output <filename>    Dump session data to a file
-  -x, --hex-dump <filename>  Dump session data as hex to a file
-      --append-output        Append rather than clobber specified output files
-  -t, --telnet               Answer Telnet negotiations
-  -m, --max-conns <n>        Maximum <n> simultaneous connections
-      --broker               Enable Ncat's connection brokering mode
-      --chat                 Start a simple Ncat chat server
-      --allow                Allow only given hosts to connect to gcat
-      --allowfile            A file of hosts allowed to connect to gcat
-      --deny                 Deny given hosts from connecting to gcat
-      --denyfile             A file of hosts denied from connecting to gcat
-  -z                         Zero-I/O mode, report connection status only
-      --send-only            Only send data, ignoring received; quit on EOF
-      --recv-only            Only receive data, never send anything
-  -q <time>                  After EOF on stdin, wait <time> then quit
-      --no-shutdown          Do not shut down the socket's write side on EOF on stdin
-      --linger <time>        After the peer's EOF, how long stdin may stay silent
-                             before gcat stops reading it (default 250ms)
-      --rate <rate>          Limit throughput both ways, like pv -L (2M = 2 MiB/s)
-      --rate-in <rate>       Limit what is received
-      --rate-out <rate>      Limit what is sent
-      --progress             Show transfer progress on stderr
-      --proxy <addr[:port]>  Specify address of host to proxy through
-      --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5");
-                             with -l, be a proxy server of that type
-      --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server
-      --proxy-dns <type>     Specify where to resolve proxy destination
-                             ("local", "remote", "both", "none")
-      --ssl                  Connect or listen with TLS
-      --ssl-cert             Specify TLS certificate file (PEM) for listening
-      --ssl-key              Specify TLS private key (PEM) for listening
-      --ssl-verify           Verify trust and domain name of certificates
-      --ssl-trustfile        PEM file containing trusted TLS certificates
-      --ssl-ciphers          Cipherlist containing TLS ciphers to use
-      --ssl-servername       Request distinct server name (SNI)
-      --ssl-alpn             ALPN protocol list to use
-      --version              Display gcat's version information and exit
-
-See docs/usage.md for every option and the half-close rules.
 `
+
+const helpTail = `
+See the gcat(1) manual page (man gcat) for every option, the half-close
+rules, exit statuses and examples.
+`
+
+// helpText is what -h prints, made from the option table.
+var helpText = renderHelp(options)
+
+// renderHelp lays the options out as ncat's -h does: the option's forms
+// and value, then its description in a column, wrapped within helpWidth.
+func renderHelp(opts []option) string {
+	col := 0
+	for _, o := range opts {
+		col = max(col, len(helpSpec(o))+2)
+	}
+	var b strings.Builder
+	b.WriteString(helpHead)
+	for _, o := range opts {
+		spec := helpSpec(o)
+		lines := wrapHelp(o.help, helpWidth-col)
+		for i, line := range lines {
+			if i > 0 {
+				spec = ""
+			}
+			b.WriteString(strings.TrimRight(spec+strings.Repeat(" ", col-len(spec))+line, " ") + "\n")
+		}
+	}
+	b.WriteString(helpTail)
+	return b.String()
+}
+
+// helpSpec is an option's forms as -h shows them: "  -e, --exec <command>".
+func helpSpec(o option) string {
+	s := "  "
+	switch {
+	case o.short != 0 && o.long != "":
+		s += "-" + string(o.short) + ", --" + o.long
+	case o.short != 0:
+		s += "-" + string(o.short)
+	default:
+		s += "    --" + o.long
+	}
+	if o.value != "" {
+		s += " <" + o.value + ">"
+	}
+	return s
+}
+
+// wrapHelp splits a description into lines of at most width: at each
+// "\n", and between words where a line would be too long.
+func wrapHelp(text string, width int) []string {
+	var lines []string
+	for _, para := range strings.Split(text, "\n") {
+		line := ""
+		for _, w := range strings.Fields(para) {
+			switch {
+			case line == "":
+				line = w
+			case len(line)+1+len(w) <= width:
+				line += " " + w
+			default:
+				lines = append(lines, line)
+				line = w
+			}
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}

@@ -1,17 +1,45 @@
 package main
 
-// option is one of ncat's command-line options. The table drives both the
-// argv normaliser (which needs to know which options take a value) and the
-// urfave/cli flag set, so the two cannot disagree.
+// option is one of ncat's command-line options. The table is the one
+// source of what gcat accepts: it drives the argv normaliser (which needs
+// to know which options take a value), the urfave/cli flag set, the -h
+// text, the man page and the shell completions, so none can disagree.
 type option struct {
 	long  string // canonical name, used for urfave/cli; "" if short-only
 	short byte   // 0 if long-only
 	arg   bool   // takes a value
-	alias string // another long name for the same option
+	alias string // another long name for the same option, not shown
 	// multi options may be repeated, each value adding to the others
 	// (--allow a --allow b), as in ncat.
 	multi bool
+
+	// value names the argument in -h and the man page ("command"); set
+	// exactly when arg is.
+	value string
+	// help is the -h description; each "\n" starts a continuation line.
+	help string
+	// man is the man page's description, in the markup manText reads
+	// (`-e` bold, <file> italic, a blank line between paragraphs). If
+	// empty, help is used.
+	man string
+	// values is the fixed set the argument is one of, offered by the
+	// completions (--proxy-type http socks4 socks5).
+	values []string
+	// complete says what completes the argument (none, files, commands).
+	complete completion
+	// section is the man page's subsection the option is listed under;
+	// the table is in section order.
+	section string
 }
+
+// completion is what a shell offers for an option's argument.
+type completion int
+
+const (
+	completeNone     completion = iota // nothing to guess: a host, a time
+	completeFiles                      // a file name
+	completeCommands                   // a command name, then its arguments
+)
 
 // name is the option's canonical name: its long name, or its letter.
 func (o option) name() string {
@@ -21,64 +49,16 @@ func (o option) name() string {
 	return string(o.short)
 }
 
-// options is ncat 7.99's option set plus gcat's own (--linger, --rate,
-// --rate-in, --rate-out, --progress).
-var options = []option{
-	{long: "ipv4", short: '4'},
-	{long: "ipv6", short: '6'},
-	{long: "unixsock", short: 'U'},
-	{long: "listen", short: 'l'},
-	{long: "keep-open", short: 'k'},
-	{long: "exec", short: 'e', arg: true},
-	{long: "sh-exec", short: 'c', arg: true},
-	{long: "nodns", short: 'n'},
-	{long: "source", short: 's', arg: true},
-	{long: "source-port", short: 'p', arg: true},
-	{long: "wait", short: 'w', arg: true},
-	{long: "verbose", short: 'v'},
-	{long: "no-shutdown"},
-	{short: 'q', arg: true},
-	{long: "linger", arg: true},
-	{long: "rate", arg: true},
-	{long: "rate-in", arg: true},
-	{long: "rate-out", arg: true},
-	{long: "progress"},
-	{long: "help", short: 'h'},
-	{long: "version"},
-
-	{long: "udp", short: 'u'},
-	{long: "sctp"},
-	{long: "vsock"},
-	{long: "crlf", short: 'C'},
-	{long: "lua-exec", arg: true},
-	{short: 'g', arg: true},
-	{short: 'G', arg: true},
-	{long: "max-conns", short: 'm', arg: true},
-	{long: "delay", short: 'd', arg: true},
-	{long: "output", short: 'o', arg: true},
-	{long: "hex-dump", short: 'x', arg: true},
-	{long: "idle-timeout", short: 'i', arg: true},
-	{long: "telnet", short: 't'},
-	{short: 'z'},
-	{long: "append-output"},
-	{long: "send-only"},
-	{long: "recv-only"},
-	{long: "allow", arg: true, multi: true},
-	{long: "allowfile", arg: true, multi: true},
-	{long: "deny", arg: true, multi: true},
-	{long: "denyfile", arg: true, multi: true},
-	{long: "broker"},
-	{long: "chat", alias: "talk"},
-	{long: "proxy", arg: true},
-	{long: "proxy-type", arg: true},
-	{long: "proxy-auth", arg: true},
-	{long: "proxy-dns", arg: true},
-	{long: "ssl"},
-	{long: "ssl-cert", arg: true},
-	{long: "ssl-key", arg: true},
-	{long: "ssl-verify"},
-	{long: "ssl-trustfile", arg: true},
-	{long: "ssl-ciphers", arg: true},
-	{long: "ssl-servername", arg: true},
-	{long: "ssl-alpn", arg: true},
-}
+// Sections of the man page's OPTIONS, in the table's order.
+const (
+	secSocket  = "Sockets and addresses"
+	secConnect = "Connecting and listening"
+	secExec    = "Running a program"
+	secStream  = "Ending a stream"
+	secOutput  = "Output"
+	secLimits  = "Limits and access control"
+	secBroker  = "Brokering"
+	secProxy   = "Proxies"
+	secTLS     = "TLS"
+	secInfo    = "Information"
+)

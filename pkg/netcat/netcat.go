@@ -19,11 +19,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gcat-dev/gcat/internal/version"
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
 )
 
-// Version is gcat's version, printed by -v and --version.
-const Version = "0.1.0"
+// Version is gcat's version, from the build (see internal/version).
+var Version = version.Get()
 
 // Config is everything a run needs. It is plain data: building one does no
 // I/O. The zero value connects to nothing; the CLI fills in ncat's defaults

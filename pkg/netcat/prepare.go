@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gcat-dev/gcat/internal/version"
 	"github.com/gcat-dev/gcat/pkg/activation"
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
 	"github.com/gcat-dev/gcat/pkg/hostspec"
@@ -54,7 +55,7 @@ func prepare(cfg Config, fatal func(error)) (*runner, error) {
 			return nil, err
 		}
 	}
-	r.log.Infof("Version %s ( https://github.com/gcat-dev/gcat )", Version)
+	r.log.Infof("%s", version.Banner())
 	r.limits()
 	if err := r.prepareRest(); err != nil {
 		r.close()
