@@ -81,7 +81,8 @@ func TestBashCompletion(t *testing.T) {
 			words := strings.Split(tt.words, " ")
 			prog := "source " + script + "\nCOMP_WORDS=(" + shellWords(words) + ")\nCOMP_CWORD=" +
 				strconv.Itoa(len(words)-1) + "\n_gcat\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
-			got := uniq(shell(t, dir, "bash", "--norc", "-c", prog)) // compgen -c lists a builtin and its programs
+			// compgen -c lists a builtin and the programs of that name.
+			got := uniq(shell(t, dir, "bash", "--norc", "-c", prog))
 			if tt.words == "gcat -e ech" { // PATH may hold other ech* commands
 				got = grep(got, "echo")
 			}
