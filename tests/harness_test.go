@@ -1,11 +1,5 @@
 //go:build linux
 
-// Package tests drives the real gcat binary, built once in TestMain, against
-// itself and against real peers (ncat, socat, OpenBSD nc, Python sockets).
-//
-// Every wait is bounded; readiness comes from gcat's own -v output
-// ("Listening on ADDR"), never from sleeps. Peers that are not installed make
-// their tests skip with the reason; `make test` installs them when it can.
 package tests
 
 import (
