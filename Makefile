@@ -93,14 +93,17 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-# go vet for every platform (which compiles the tests too), then a build of
-# the binary for each.
+# go vet and staticcheck for every platform (vet compiles the tests too),
+# then a build of the binary for each. staticcheck is built for this
+# machine once, then pointed at each GOOS/GOARCH.
 cross:
-	@set -e; for p in $(PLATFORMS); do \
+	@set -e; sc=$$(mktemp -d)/staticcheck; $(GO) build -o $$sc honnef.co/go/tools/cmd/staticcheck; \
+	for p in $(PLATFORMS); do \
 	  echo "cross: $$p"; \
 	  GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./...; \
-	  GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/gcat; \
-	done
+	  GOOS=$${p%/*} GOARCH=$${p#*/} $$sc ./...; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build -tags $(TAGS) -o /dev/null ./cmd/gcat; \
+	done; rm -rf $$(dirname $$sc)
 
 # Installs the real peers the integration tests run against, when missing and
 # when we are root; otherwise those tests skip and say why.

@@ -25,17 +25,6 @@ func TestShellCmdLine(t *testing.T) {
 	}
 }
 
-func TestIsCmdC(t *testing.T) {
-	for argv, want := range map[string]bool{
-		`cmd.exe|/C|dir`: true, `C:\Windows\System32\CMD.EXE|/c|dir`: true, `cmd|/C|x`: true,
-		`cmd.exe|/C`: false, `cmd.exe|/K|dir`: false, `sh.exe|/C|dir`: false, `cmd.exe|/C|a|b`: false,
-	} {
-		if got := isCmdC(strings.Split(argv, "|")); got != want {
-			t.Errorf("isCmdC(%s) = %v", argv, got)
-		}
-	}
-}
-
 // TestJobEndsGrandchild: once the child has exited, a grandchild that
 // holds the output pipe open but silent does not keep it open past the
 // grace (the parent's end takes deadlines), and Stop ends the grandchild

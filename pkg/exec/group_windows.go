@@ -3,8 +3,6 @@ package exec
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"unsafe"
 
@@ -31,19 +29,8 @@ func Shell(command string) []string {
 // arguments, would then see the quotes (cmd.exe /C "echo \"hi\"").
 func sysProcAttr(argv []string) *syscall.SysProcAttr {
 	a := &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.CREATE_SUSPENDED}
-	if isCmdC(argv) {
-		a.CmdLine = windows.EscapeArg(argv[0]) + " /C " + argv[2]
-	}
+	a.CmdLine, _ = cmdCLine(argv)
 	return a
-}
-
-// isCmdC says whether argv is cmd.exe /C and one command line (Shell's).
-func isCmdC(argv []string) bool {
-	if len(argv) != 3 || !strings.EqualFold(argv[1], "/C") {
-		return false
-	}
-	base := strings.ToLower(filepath.Base(argv[0]))
-	return base == "cmd.exe" || base == "cmd"
 }
 
 // job is a job object holding the child and every process it starts.
