@@ -11,7 +11,12 @@ _gcat() {
     fi
     case $opt in
     -e|--exec|-c|--sh-exec)
-        COMPREPLY=($(compgen -c -- "$cur"))
+        if [[ $cur == */* ]]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -- "$cur"))
+        else
+            COMPREPLY=($(compgen -c -- "$cur"))
+        fi
         return ;;
     --lua-exec|-o|--output|-x|--hex-dump|--allowfile|--denyfile|--ssl-cert|--ssl-key|--ssl-trustfile)
         compopt -o filenames 2>/dev/null

@@ -35,8 +35,13 @@ _gcat() {
 		}
 		fmt.Fprintf(&b, "    %s)\n", strings.Join(forms, "|"))
 		switch k {
-		case completeCommands:
-			b.WriteString("        COMPREPLY=($(compgen -c -- \"$cur\"))\n")
+		case completeCommands: // a command name, or a path to a program
+			b.WriteString("        if [[ $cur == */* ]]; then\n")
+			b.WriteString("            compopt -o filenames 2>/dev/null\n")
+			b.WriteString("            COMPREPLY=($(compgen -f -- \"$cur\"))\n")
+			b.WriteString("        else\n")
+			b.WriteString("            COMPREPLY=($(compgen -c -- \"$cur\"))\n")
+			b.WriteString("        fi\n")
 		case completeFiles:
 			b.WriteString("        compopt -o filenames 2>/dev/null\n")
 			b.WriteString("        COMPREPLY=($(compgen -f -- \"$cur\"))\n")

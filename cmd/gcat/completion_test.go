@@ -43,8 +43,8 @@ func shell(t *testing.T, dir string, argv ...string) []string {
 // completionDir holds a few files for file-name completion.
 func completionDir(t *testing.T) string {
 	dir := t.TempDir()
-	for _, f := range []string{"cert.pem", "key.pem", "notes.txt"} {
-		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+	for _, f := range []string{"cert.pem", "key.pem", "notes.txt", "run.sh"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,10 +70,11 @@ func TestBashCompletion(t *testing.T) {
 		{"gcat --proxy-type ", []string{"http", "socks4", "socks5"}},
 		{"gcat --proxy-type = s", []string{"socks4", "socks5"}},
 		{"gcat --proxy-dns = ", []string{"both", "local", "none", "remote"}},
-		{"gcat --ssl-cert ", []string{"cert.pem", "key.pem", "notes.txt"}},
+		{"gcat --ssl-cert ", []string{"cert.pem", "key.pem", "notes.txt", "run.sh"}},
 		{"gcat -o n", []string{"notes.txt"}},
 		{"gcat -w ", nil},
-		{"gcat -U ", []string{"cert.pem", "key.pem", "notes.txt"}},
+		{"gcat -U ", []string{"cert.pem", "key.pem", "notes.txt", "run.sh"}},
+		{"gcat -e ./r", []string{"./run.sh"}},
 		{"gcat -e gcat-no-such-comman", nil},
 		{"gcat -e ech", []string{"echo"}},
 	} {
@@ -104,6 +105,7 @@ func TestFishCompletion(t *testing.T) {
 		{"gcat --ssl-key k", "key.pem"},
 		{"gcat -lU n", "notes.txt"},
 		{"gcat -e ech", "echo"},
+		{"gcat -e ./r", "./run.sh"},
 	} {
 		t.Run(tt.line, func(t *testing.T) {
 			got := shell(t, dir, "fish", "--no-config", "-c", "source "+script+"; complete -C '"+tt.line+"'")
@@ -152,6 +154,7 @@ func TestZshCompletion(t *testing.T) {
 		{"gcat --proxy-type ", "http socks4 socks5"},
 		{"gcat --proxy-dns=r", "remote"},
 		{"gcat --ssl-cert c", "cert.pem"},
+		{"gcat -e ./r", "run.sh"},
 	} {
 		t.Run(tt.line, func(t *testing.T) {
 			got := shell(t, dir, "zsh", "-f", "-c", zshComplete, "zsh", fdir, tt.line)
