@@ -126,19 +126,20 @@ func TestFishCompletion(t *testing.T) {
 
 // zshComplete types a line into an interactive zsh in a pseudo-terminal
 // (zsh/zpty), presses Tab, and prints what the completion system added:
-// compadd is wrapped to log its matches. The echo after the Tab runs only
-// once the completion has finished, so its output is the signal to stop.
+// compadd is wrapped to log its matches. Tab is bound to a widget that
+// completes, then prints a marker: the signal that the matches are all
+// logged. Nothing is typed ahead of it, so the completion runs as it would
+// for a person.
 const zshComplete = `zmodload zsh/zpty || exit 3
 out=$TMPDIR/matches
 zpty z zsh -f -i
 zpty -w z "PS1=''; fpath=($1 \$fpath); autoload -U compinit; compinit -u -D"
 zpty -w z "compadd () { builtin compadd -O __hits \"\$@\"; print -rl -- \$__hits >> $out; builtin compadd \"\$@\" }"
-zpty -w z "zstyle ':completion:*' menu no; bindkey '^I' complete-word"
-zpty -w z 'echo __re""ady__'
-zpty -r z l '*__ready__*'
+zpty -w z "zstyle ':completion:*' menu no; complete-marked () { zle complete-word; print -u2 __comp''done__ }"
+zpty -w z "zle -N complete-marked; bindkey '^I' complete-marked; echo __re''ady__"
+zpty -r z l '*__ready__*' || exit 4
 zpty -n -w z "$2"$'\t'
-zpty -w z $'\C-u''echo __do""ne__'
-zpty -r z l '*__done__*'
+zpty -r z l '*__compdone__*' || exit 5
 zpty -d z
 cat $out
 `
