@@ -42,8 +42,10 @@ var options = []option{
 		man: "Never resolve names: every host must be a numeric address."},
 	{long: "wait", short: 'w', arg: true, value: "time", section: secConnect, help: "Connect timeout"},
 	{short: 'z', section: secConnect, help: "Zero-I/O mode, report connection status only",
-		man: "Connect, report, and exit: status 0 if the port is open, 1 if not. Over UDP one zero byte is " +
-			"sent, and the port counts as open unless the host answers \"port unreachable\" within 2 seconds. " +
+		man: "Connect, report, and exit: status 0 if the port is open, 1 if not. Over TCP the port may be a " +
+			"list of ports and ranges, as OpenBSD nc takes them (`gcat -z host 20-25,80 443`), scanned in turn: " +
+			"status 0 if any is open, and `-v` names each open one. Over UDP one zero byte is sent, and the port " +
+			"counts as open unless the host answers \"port unreachable\" within 2 seconds. " +
 			"Not with `-l`, `-e`, `-c`, `--lua-exec` or `-t`."},
 	{short: 'g', arg: true, value: "hops", section: secConnect, help: "Loose source routing (not supported)",
 		man: "Refused with the reason, exit status 2: routers and hosts drop source-routed packets."},
