@@ -218,10 +218,13 @@ func timesFrom(c *cli.Context, cfg *netcat.Config) error {
 // targetFrom reads the operands: [host] [port] in TCP modes, a path with -U.
 func targetFrom(c *cli.Context, cfg *netcat.Config) error {
 	args := c.Args().Slice()
+	cfg.AddrGiven = len(args) > 0 || c.IsSet("source-port")
 	if c.Bool("unixsock") {
 		switch {
 		case len(args) != 1:
 			return usagef("-U needs exactly one socket path")
+		case args[0] == "":
+			return usagef("-U needs a socket path, not an empty string")
 		case c.IsSet("source-port"):
 			return usagef("-p cannot be used with -U")
 		}

@@ -39,17 +39,21 @@ func TestConfigFrom(t *testing.T) {
 		{"-lk --lua-exec x.lua 8000", netcat.Config{Listen: true, KeepOpen: true, Port: 8000, LuaExec: "x.lua"}},
 		{"-l -c tr 8000", netcat.Config{Listen: true, Port: 8000, Exec: []string{"/bin/sh", "-c", "tr"}}},
 		{"--proxy [::1]:8080 --proxy-type socks5 --proxy-auth u:p h 80", netcat.Config{Host: "h", Port: 80,
-			Proxy: netcat.Proxy{Type: "socks5", Host: "::1", Port: 8080, Auth: true, User: "u", Pass: "p", DNS: "remote"}}},
+			Proxy: netcat.Proxy{Type: "socks5", Host: "::1", Port: 8080, Auth: true, Credentials: "u:p", User: "u", Pass: "p", DNS: "remote"}}},
 		{"--proxy ::1 h 80", netcat.Config{Host: "h", Port: 80, Proxy: netcat.Proxy{Type: "http", Host: "::1", Port: 3128, DNS: "remote"}}},
 		{"--proxy p --proxy-type socks4 --proxy-dns local h 80", netcat.Config{Host: "h", Port: 80, Proxy: netcat.Proxy{Type: "socks4", Host: "p", Port: 1080, DNS: "local"}}},
 		{"-l --proxy-type http", netcat.Config{Listen: true, Port: 3128, ProxyServer: netcat.ProxyServer{Type: "http"}}},
 		{"-l --proxy-type socks5 --proxy-auth a:b 127.0.0.1", netcat.Config{Listen: true, Host: "127.0.0.1", Port: 1080,
-			ProxyServer: netcat.ProxyServer{Type: "socks5", Auth: true, User: "a", Pass: "b"}}},
+			ProxyServer: netcat.ProxyServer{Type: "socks5", Auth: true, Credentials: "a:b", User: "a", Pass: "b"}}},
 		{"-lk -m 5 --allow 10.0.0.1 8000", netcat.Config{Listen: true, KeepOpen: true, MaxConns: 5, Port: 8000, Access: netcat.Access{Allow: []string{"10.0.0.1"}}}},
 		{"-lk --allow a --allow b,c --denyfile d.txt 8000", netcat.Config{Listen: true, KeepOpen: true, Port: 8000,
 			Access: netcat.Access{Allow: []string{"a", "b", "c"}, DenyFiles: []string{"d.txt"}}}},
 		{"--proxy p --proxy-auth user h 80", netcat.Config{Host: "h", Port: 80,
-			Proxy: netcat.Proxy{Type: "http", Host: "p", Port: 3128, Auth: true, User: "user", AskPass: true, DNS: "remote"}}},
+			Proxy: netcat.Proxy{Type: "http", Host: "p", Port: 3128, Auth: true, Credentials: "user", User: "user", AskPass: true, DNS: "remote"}}},
+		{"--proxy p --proxy-auth :a h 80", netcat.Config{Host: "h", Port: 80,
+			Proxy: netcat.Proxy{Type: "http", Host: "p", Port: 3128, Auth: true, Credentials: ":a", Pass: "a", DNS: "remote"}}},
+		{"--proxy p --proxy-auth= h 80", netcat.Config{Host: "h", Port: 80,
+			Proxy: netcat.Proxy{Type: "http", Host: "p", Port: 3128, Auth: true, DNS: "remote"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
@@ -62,10 +66,25 @@ func TestConfigFrom(t *testing.T) {
 				t.Fatalf("Exec = %q, want %q", got.Exec, tt.want.Exec)
 			}
 			got.Exec, tt.want.Exec = nil, nil
+			got.AddrGiven = false // TestAddrGiven's
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("config = %+v\nwant     %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAddrGiven: listen mode knows whether the command line named where
+// to listen; without it, sockets a service manager handed over are served.
+func TestAddrGiven(t *testing.T) {
+	for args, want := range map[string]bool{
+		"-l": false, "-lu": false, "-lk -e /bin/cat": false, "--broker": false,
+		"-l 9999": true, "-lp 9999": true, "-l 127.0.0.1": true, "-lU /tmp/s": true, "-l ::1 0": true,
+	} {
+		cfg, err := parse(strings.Fields(args), io.Discard, io.Discard)
+		if err != nil || cfg.AddrGiven != want {
+			t.Errorf("%s: AddrGiven = %v, %v; want %v", args, cfg != nil && cfg.AddrGiven, err, want)
+		}
 	}
 }
 
