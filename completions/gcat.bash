@@ -22,7 +22,7 @@ _gcat() {
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
         return ;;
-    -p|--source-port|-s|--source|-w|--wait|-g|-G|-q|--linger|-i|--idle-timeout|-d|--delay|-m|--max-conns|--allow|--deny|--rate|--rate-in|--rate-out|--proxy|--proxy-auth|--ssl-ciphers|--ssl-servername|--ssl-alpn)
+    -p|--source-port|-s|--source|-w|--wait|-g|-G|-q|--linger|-i|--idle-timeout|-d|--delay|-m|--max-conns|--allow|--deny|--handshake-timeout|--rate|--rate-in|--rate-out|--proxy|--proxy-auth|--ssl-ciphers|--ssl-servername|--ssl-alpn)
         return ;;
     --proxy-type)
         COMPREPLY=($(compgen -W 'http socks4 socks5' -- "$cur"))
@@ -32,7 +32,7 @@ _gcat() {
         return ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--allow --allowfile --append-output --broker --chat --crlf --delay --deny --denyfile --exec --help --hex-dump --idle-timeout --ipv4 --ipv6 --keep-open --linger --listen --lua-exec --max-conns --no-shutdown --nodns --output --progress --proxy --proxy-auth --proxy-dns --proxy-type --rate --rate-in --rate-out --recv-only --sctp --send-only --sh-exec --source --source-port --ssl --ssl-alpn --ssl-cert --ssl-ciphers --ssl-key --ssl-servername --ssl-trustfile --ssl-verify --telnet --udp --unixsock --verbose --version --vsock --wait -4 -6 -C -G -U -c -d -e -g -h -i -k -l -m -n -o -p -q -s -t -u -v -w -x -z' -- "$cur"))
+        COMPREPLY=($(compgen -W '--allow --allowfile --append-output --broker --chat --crlf --delay --deny --denyfile --exec --handshake-timeout --help --hex-dump --idle-timeout --inetd --ipv4 --ipv6 --keep-open --linger --listen --lua-exec --max-conns --no-shutdown --nodns --output --progress --proxy --proxy-auth --proxy-dns --proxy-type --pty --rate --rate-in --rate-out --raw --recv-only --sctp --send-only --sh-exec --source --source-port --ssl --ssl-alpn --ssl-cert --ssl-ciphers --ssl-key --ssl-servername --ssl-trustfile --ssl-verify --telnet --terminal --udp --unixsock --verbose --version --vsock --wait -4 -6 -C -G -T -U -c -d -e -g -h -i -k -l -m -n -o -p -q -s -t -u -v -w -x -z' -- "$cur"))
         return
     fi
     local w

@@ -117,7 +117,13 @@ func configFrom(c *cli.Context) (*netcat.Config, error) {
 		Append:     c.Bool("append-output"),
 		Progress:   c.Bool("progress"),
 		Chat:       c.Bool("chat"),
+		Inetd:      c.Bool("inetd"),
+		Pty:        c.Bool("pty"),
+		Raw:        c.Bool("raw") || c.Bool("terminal"),
+		Terminal:   c.Bool("terminal"),
 	}
+	// -T is --raw and -t, with the window size.
+	cfg.Telnet = cfg.Telnet || cfg.Terminal
 	// --chat implies --broker, which implies -l, as in ncat.
 	cfg.Broker = c.Bool("broker") || cfg.Chat
 	cfg.Listen = cfg.Listen || cfg.Broker
@@ -125,7 +131,8 @@ func configFrom(c *cli.Context) (*netcat.Config, error) {
 	// several mistakes is reported.
 	for _, from := range []func(*cli.Context, *netcat.Config) error{
 		refuse, familyFrom, execFrom, timesFrom, ratesFrom, tlsFrom,
-		proxyFrom, accessFrom, combinations, targetFrom, vsockTarget,
+		proxyFrom, accessFrom, combinations, terminalFrom, inetdFrom,
+		targetFrom, vsockTarget,
 	} {
 		if err := from(c, cfg); err != nil {
 			return nil, err
@@ -189,16 +196,19 @@ func timesFrom(c *cli.Context, cfg *netcat.Config) error {
 		cfg.Quit, cfg.QuitAfter = d >= 0, d // negative: wait forever, as without -q
 	}
 	for _, t := range []struct {
-		name string
-		dst  *time.Duration
-	}{{"idle-timeout", &cfg.IdleTimeout}, {"delay", &cfg.Delay}} {
+		name, what string
+		dst        *time.Duration
+	}{
+		{"idle-timeout", "-i timeout", &cfg.IdleTimeout},
+		{"delay", "-d delay", &cfg.Delay},
+		{"handshake-timeout", "--handshake-timeout", &cfg.HandshakeTimeout},
+	} {
 		if !c.IsSet(t.name) {
 			continue
 		}
 		d, err := timespec.Parse(c.String(t.name))
 		if err != nil || d <= 0 {
-			what := map[string]string{"idle-timeout": "-i timeout", "delay": "-d delay"}[t.name]
-			return usagef("invalid %s %q (must be greater than 0)", what, c.String(t.name))
+			return usagef("invalid %s %q (must be greater than 0)", t.what, c.String(t.name))
 		}
 		*t.dst = d
 	}
@@ -273,7 +283,7 @@ func targetFrom(c *cli.Context, cfg *netcat.Config) error {
 	if len(args) > 0 {
 		cfg.Host = args[0]
 	}
-	if !cfg.Listen && cfg.Host == "" {
+	if !cfg.Listen && cfg.Host == "" && !(cfg.Inetd && hasExec(cfg)) {
 		return usagef("you must specify a host to connect to")
 	}
 	if !cfg.Listen && port == 0 {

@@ -143,3 +143,42 @@ func vsockTarget(_ *cli.Context, cfg *netcat.Config) error {
 // hasExec reports whether a child runs for each connection (-e, -c,
 // --lua-exec).
 func hasExec(cfg *netcat.Config) bool { return cfg.Exec != nil || cfg.LuaExec != "" }
+
+// terminalFrom checks --pty, --raw and -T.
+func terminalFrom(c *cli.Context, cfg *netcat.Config) error {
+	switch {
+	case cfg.Pty && cfg.Exec == nil:
+		return usagef("--pty runs the program of -e or -c on a terminal: give one")
+	case cfg.Pty && cfg.UDP:
+		return usagef("--pty and -u are incompatible: a terminal is a stream")
+	case cfg.Pty && cfg.CRLF:
+		return usagef("--pty and -C are incompatible: the terminal translates line ends itself")
+	case cfg.Raw && hasExec(cfg):
+		return usagef("--raw and -T are for a terminal on stdin, not with -e, -c or --lua-exec")
+	case cfg.Raw && (cfg.KeepOpen && cfg.Listen || cfg.Broker):
+		return usagef("--raw and -T serve one connection at a terminal: not with -k or --broker")
+	}
+	return nil
+}
+
+// inetdFrom checks --inetd: one handed-over connection, served with a child
+// or relayed to a target.
+func inetdFrom(c *cli.Context, cfg *netcat.Config) error {
+	if !cfg.Inetd {
+		if c.IsSet("handshake-timeout") && !cfg.Listen {
+			return usagef("--handshake-timeout is for listen mode (or --inetd)")
+		}
+		return nil
+	}
+	switch {
+	case cfg.Listen || cfg.KeepOpen:
+		return usagef("--inetd serves the one connection inetd hands over: not with -l, -k, --broker or --chat")
+	case cfg.Zero || c.IsSet("proxy") || cfg.Raw:
+		return usagef("--inetd cannot be used with -z, --proxy, --raw or -T")
+	case hasExec(cfg) && c.Args().Len() > 0:
+		return usagef("--inetd with -e, -c or --lua-exec takes no operands: the child serves the connection")
+	case !hasExec(cfg) && c.Args().Len() == 0:
+		return usagef("--inetd needs a program to run (-e, -c, --lua-exec) or a host and port to relay to")
+	}
+	return nil
+}

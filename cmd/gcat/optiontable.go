@@ -47,6 +47,16 @@ var options = []option{
 			"status 0 if any is open, and `-v` names each open one. Over UDP one zero byte is sent, and the port " +
 			"counts as open unless the host answers \"port unreachable\" within 2 seconds. " +
 			"Not with `-l`, `-e`, `-c`, `--lua-exec` or `-t`."},
+	{long: "inetd", section: secConnect,
+		help: "Serve the connection inetd (or systemd's\nAccept=yes) hands over as stdin",
+		man: "Serve the one connection inetd, xinetd or systemd with Accept=yes hands over as standard " +
+			"input, as listen mode serves an accepted one: with the child of `-e`, `-c` or `--lua-exec`, or " +
+			"relayed to the <host> and <port> operands (or `-U` <path>) with half-close both ways. `--ssl` " +
+			"runs the server handshake on it, `--allow` and `--deny` apply to its peer, `-o`, `-x` and `--rate` " +
+			"work. With `-u`, standard input is a service's datagram socket, served as `-lu` serves. " +
+			"Diagnostics go to standard error, or to syslog (facility daemon) when standard error is the " +
+			"connection too, as with inetd; never onto the connection. Not with `-l`, `-k`, `--broker`, " +
+			"`--proxy-type` or `-z`. See also SOCKET ACTIVATION."},
 	{short: 'g', arg: true, value: "hops", section: secConnect, help: "Loose source routing (not supported)",
 		man: "Refused with the reason, exit status 2: routers and hosts drop source-routed packets."},
 	{short: 'G', arg: true, value: "ptr", section: secConnect, help: "Source routing pointer (not supported)",
@@ -62,6 +72,13 @@ var options = []option{
 	{long: "sh-exec", short: 'c', arg: true, value: "command", complete: completeCommands, section: secExec,
 		help: "Executes the given command via /bin/sh\n(cmd.exe /C on Windows)",
 		man:  "Run <command> with `/bin/sh -c` (on Windows `cmd.exe /C`), otherwise as `-e` does."},
+	{long: "pty", section: secExec, help: "Run -e/-c on a pseudo-terminal (remote shells)",
+		man: "Run the program of `-e` or `-c` on a new pseudo-terminal, as the leader of its own session " +
+			"with the terminal as its controlling terminal, in sane mode; TERM is gcat's own or " +
+			"xterm-256color. With `-t`, the window size a telnet client (or a `-T` gcat) reports is applied " +
+			"(NAWS). When the peer's input ends, the terminal is hung up (SIGHUP), as when an ssh session " +
+			"drops; everything the program wrote reaches the peer. Not with `-u`, `-C` or `--lua-exec`; " +
+			"not on Windows."},
 	{long: "lua-exec", arg: true, value: "file", complete: completeFiles, section: secExec,
 		help: "Executes the given Lua script",
 		man: "Run the ncat Lua script <file> for each connection, its io.read, io.write, io.lines and " +
@@ -108,7 +125,18 @@ var options = []option{
 		man: "Send each bare LF of the input (or of a `-e` child's output) as CR LF."},
 	{long: "telnet", short: 't', section: secOutput, help: "Answer Telnet negotiations",
 		man: "Refuse every telnet option the peer offers or asks for, and keep telnet commands out of " +
-			"the output."},
+			"the output. With `--pty`, offer the window-size option (NAWS), echo and character-at-a-time " +
+			"input, so that a telnet client is a terminal; with `-T`, report the window's size to a server " +
+			"that asks for it."},
+	{long: "raw", section: secOutput, help: "Put the local terminal in raw mode (~. quits)",
+		man: "gcat's own. When standard input is a terminal, put it in raw mode for the connection, so " +
+			"that ^C, ^Z, arrows and tab reach the remote program; its settings are restored on every way " +
+			"out. Type ~. at the start of a line to quit, ~~ for one ~, ~? for the list. A usage error when " +
+			"standard input is not a terminal."},
+	{long: "terminal", short: 'T', section: secOutput,
+		help: "--raw and -t, and send the window size (NAWS)",
+		man: "gcat's own. `--raw` and `-t`, and the window's size is sent to a server that asks for it " +
+			"(telnet NAWS), and again at every resize: the client side of `-t --pty`."},
 	{long: "progress", section: secOutput, help: "Show transfer progress on stderr",
 		man: "gcat's own. On a terminal, a live line on standard error with the totals and rates; at the " +
 			"end, one summary line."},
@@ -132,6 +160,11 @@ var options = []option{
 	{long: "denyfile", arg: true, multi: true, value: "file", complete: completeFiles, section: secLimits,
 		help: "A file of hosts denied from connecting to gcat",
 		man:  "As `--deny`, the specifications read from <file>."},
+	{long: "handshake-timeout", arg: true, value: "time", section: secLimits,
+		help: "Time a client has to finish its TLS, DTLS\nor proxy handshake (default 10s)",
+		man: "gcat's own. In listen mode, how long a client has for its whole handshake: TLS, DTLS, or its " +
+			"request to a proxy server (default 10s), however it trickles its bytes. Clients still in their " +
+			"handshake do not count against `-m`; past 1024 of them, the oldest is dropped for a newcomer."},
 	{long: "rate", arg: true, value: "rate", section: secLimits,
 		help: "Limit throughput both ways, like pv -L\n(2M = 2 MiB/s)",
 		man: "gcat's own. Limit throughput in both directions, like pv -L: a number of bytes per second, " +
@@ -161,7 +194,9 @@ var options = []option{
 	{long: "proxy-auth", arg: true, value: "auth", section: secProxy,
 		help: "Authenticate with HTTP or SOCKS proxy server",
 		man: "Authenticate as <auth>, user:password (socks4: a user only); NCAT_PROXY_AUTH when absent. " +
-			"A user without a password is asked for one on the terminal. With `-l`, what clients must send."},
+			"HTTP Basic sends <auth> exactly as given, as ncat does. A user without a password is asked for " +
+			"one on the terminal, if there is one; an empty answer sends <auth> as given. With `-l`, what " +
+			"clients must send."},
 	{long: "proxy-dns", arg: true, value: "type", values: []string{"local", "remote", "both", "none"}, section: secProxy,
 		help: "Specify where to resolve proxy destination\n(\"local\", \"remote\", \"both\", \"none\")",
 		man: "Where the target's name is resolved: remote (by the proxy; the default), local (by gcat), " +

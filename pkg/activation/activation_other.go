@@ -7,6 +7,9 @@ import (
 	"os"
 )
 
+// Supported says whether this system can take sockets over.
+const Supported = false
+
 // Listeners reports ErrUnsupported when a launcher tried to hand sockets
 // over, and returns none otherwise: this system has no descriptor passing
 // of that kind.

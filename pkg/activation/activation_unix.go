@@ -11,6 +11,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Supported says whether this system can take sockets over.
+const Supported = true
+
 // Listeners takes over the listening sockets handed over by systemd or
 // upstart's socket bridge, in descriptor order, and removes the protocols'
 // variables from the environment. It returns none, and no error, when

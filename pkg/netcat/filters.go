@@ -93,6 +93,15 @@ func (f *filters) sent(in io.Reader) io.Reader {
 // received wraps a connection so that what is read from it passes the
 // filters; writes go to the connection as they are.
 func (f *filters) received(c net.Conn) net.Conn {
+	conn, _ := f.receivedTelnet(c, telnet.Config{})
+	return conn
+}
+
+// receivedTelnet is received with the telnet options of tc taken part in
+// (with -t): a pty server's window size, a -T client's. It returns the
+// telnet filter too, if there is one, for what it sends (Offer, Resize).
+func (f *filters) receivedTelnet(c net.Conn, tc telnet.Config) (net.Conn, *telnet.Filter) {
+	var tf *telnet.Filter
 	var x io.Reader = c
 	if f.cfg.RateIn > 0 {
 		x = ratelimit.NewReader(x, f.cfg.RateIn)
@@ -104,12 +113,13 @@ func (f *filters) received(c net.Conn) net.Conn {
 		x = f.meter.ReceivedReader(x)
 	}
 	if f.cfg.Telnet {
-		x = telnet.NewFilter(x, c)
+		tf = telnet.New(x, c, tc)
+		x = tf
 	}
 	if x == io.Reader(c) {
-		return c
+		return c, nil
 	}
-	return &filteredConn{Conn: c, r: x}
+	return &filteredConn{Conn: c, r: x}, tf
 }
 
 // filteredConn reads through filters and still ends its write side the way

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gcat-dev/gcat/internal/sys"
 	"github.com/gcat-dev/gcat/pkg/dgram"
-	"github.com/gcat-dev/gcat/pkg/dtls"
 	"github.com/gcat-dev/gcat/pkg/hostspec"
 	"github.com/gcat-dev/gcat/pkg/listen"
 	"github.com/gcat-dev/gcat/pkg/server"
@@ -80,12 +79,11 @@ func (r *runner) dgramOptions() dgram.Options {
 // serverOptions are the pipeline's policies for cfg: --allow/--deny, -m,
 // the TLS or DTLS handshake.
 func (r *runner) serverOptions() server.Options {
-	o := server.Options{Admit: r.admit, MaxConns: r.cfg.MaxConns, Log: r.log}
+	o := server.Options{Admit: r.admit, MaxConns: r.cfg.MaxConns, HandshakeTimeout: r.cfg.HandshakeTimeout, Log: r.log}
 	switch {
 	case r.serverTLS == nil:
 	case r.cfg.UDP:
 		o.Handshake, o.HandshakeName = r.dtlsHandshake, "DTLS"
-		o.HandshakeTimeout = dtls.DefaultHandshakeTimeout
 	default:
 		o.Handshake, o.HandshakeName = r.tlsHandshake, "SSL"
 	}

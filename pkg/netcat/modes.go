@@ -8,6 +8,7 @@ import (
 
 	"github.com/gcat-dev/gcat/pkg/broker"
 	gexec "github.com/gcat-dev/gcat/pkg/exec"
+	"github.com/gcat-dev/gcat/pkg/ptyexec"
 	"github.com/gcat-dev/gcat/pkg/relay"
 	"github.com/gcat-dev/gcat/pkg/server"
 )
@@ -57,7 +58,8 @@ func (r *runner) execHandler(ctx context.Context, c net.Conn) func() error {
 		defer c.Close()
 		_, err := r.session(ctx, c, stdio{})
 		var se *gexec.StartError
-		if errors.As(err, &se) {
+		var pe *ptyexec.StartError
+		if errors.As(err, &se) || errors.As(err, &pe) {
 			r.log.Errorf("%v", err)
 			return nil
 		}

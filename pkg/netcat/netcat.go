@@ -61,6 +61,12 @@ type Config struct {
 	// LuaExec, instead, is the Lua script --lua-exec runs as the child.
 	Exec    []string
 	LuaExec string
+	// Pty runs the child on a pseudo-terminal (--pty).
+	Pty bool
+	// Raw puts stdin, a terminal, in raw mode for the connection, with an
+	// ssh-like escape to quit (--raw); Terminal also reports the window's
+	// size to a -t server that asks for it (-T).
+	Raw, Terminal bool
 
 	NoShutdown bool // --no-shutdown
 	// Quit/QuitAfter: -q, quit this long after stdin's EOF.
@@ -89,6 +95,11 @@ type Config struct {
 	RateIn, RateOut int64
 	// Progress shows a live transfer line on Stderr (--progress).
 	Progress bool
+
+	// HandshakeTimeout bounds a listening gcat's wait for a client's
+	// whole handshake (TLS, DTLS, a proxy request); zero:
+	// server.DefaultHandshakeTimeout (--handshake-timeout).
+	HandshakeTimeout time.Duration
 
 	// MaxConns bounds the connections served at once in listen mode with
 	// -k, --broker or a proxy server (-m); more are closed as soon as they

@@ -70,6 +70,9 @@ func (r *runner) prepareRest() error {
 	if err := r.prepareExec(); err != nil {
 		return err
 	}
+	if err := r.checkRaw(); err != nil {
+		return err
+	}
 	if err := r.prepareProxy(); err != nil {
 		return err
 	}

@@ -3,21 +3,26 @@ package netcat
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 
-	gexec "github.com/gcat-dev/gcat/pkg/exec"
 	"github.com/gcat-dev/gcat/pkg/relay"
 )
 
 // session relays one connection with its local end: an exec child when
-// there is one, else std (stdin and stdout). Errors name the stream they
-// came from.
+// there is one, else std (stdin and stdout), at a raw terminal with --raw.
+// Errors name the stream they came from.
 func (r *runner) session(ctx context.Context, conn net.Conn, std stdio) (relay.Stats, error) {
-	if r.exec != nil {
+	switch {
+	case r.exec != nil:
 		return r.childSession(ctx, conn)
+	case r.cfg.Raw:
+		return r.rawSession(ctx, conn, std)
 	}
-	conn = r.filters.received(conn)
+	return r.relayStdio(ctx, r.filters.received(conn), std)
+}
+
+// relayStdio relays conn, read through the filters, with stdin and stdout.
+func (r *runner) relayStdio(ctx context.Context, conn net.Conn, std stdio) (relay.Stats, error) {
 	in, out := r.filters.sent(std.in), std.out
 	if r.cfg.RecvOnly {
 		in = nil
@@ -33,31 +38,26 @@ func (r *runner) session(ctx context.Context, conn net.Conn, std stdio) (relay.S
 
 // childSession relays conn with a child of its own, then ends the child.
 func (r *runner) childSession(ctx context.Context, conn net.Conn) (relay.Stats, error) {
-	child, err := gexec.Start(gexec.Spec{
-		Argv:   r.exec,
-		Env:    childEnv(conn, r.cfg.UDP),
-		Stderr: r.cfg.Stderr,
-	})
+	c, err := r.startChild(conn)
 	if err != nil {
 		return relay.Stats{}, err
 	}
-	r.log.Debugf("started %q, pid %d", r.exec, child.Pid())
-	conn = r.filters.received(conn)
-	var out io.Writer = child.Stdin
+	r.log.Debugf("started %q, pid %d", r.exec, c.Pid())
+	out := c.in
 	if r.cfg.SendOnly {
 		out = discard{}
 	}
 	opt := policy(&r.cfg, localChild)
 	opt.Debugf = r.log.debugFunc()
-	st, err := relay.Run(ctx, conn.(relay.Conn), r.filters.sent(child.Stdout), out, opt)
+	st, err := relay.Run(ctx, c.conn.(relay.Conn), r.filters.sent(c.out), out, opt)
 	if ctx.Err() != nil {
-		child.Kill()
+		c.Kill()
 	} else {
 		conn.Close() // the peer sees the end now, not after the child's grace
-		werr := child.Stop()
-		r.log.Debugf("child %d ended: %v", child.Pid(), errOrExit0(werr))
+		werr := c.Stop()
+		r.log.Debugf("child %d ended: %v", c.Pid(), errOrExit0(werr))
 	}
-	return st, r.sessionError(conn, childNames(r.execName), err)
+	return st, r.sessionError(c.conn, childNames(r.execName), err)
 }
 
 func errOrExit0(err error) any {
