@@ -169,8 +169,9 @@ func TestAllowDenyIPv6(t *testing.T) {
 }
 
 // TestFDLimitWarning: -v says when the open file limit cannot hold -m
-// connections (each -e connection needs a socket and two pipes).
+// connections (each -e connection needs about seven descriptors: the
+// socket, the child's two pipes, two pidfds, a splice pipe pair).
 func TestFDLimitWarning(t *testing.T) {
 	srv := start(t, nil, "/bin/sh", "-c", `ulimit -n 64 && exec "$0" -lkv -m 100 127.0.0.1 0 -e /bin/cat`, gcatBin)
-	srv.waitStderr(regexp.MustCompile(`(the open file limit is 64 \(hard limit 64\): about 16 of the 100 connections -m allows can be served at once)`))
+	srv.waitStderr(regexp.MustCompile(`(the open file limit is 64 \(hard limit 64\): about 6 of the 100 connections -m allows can be served at once)`))
 }

@@ -175,6 +175,7 @@ func start(spec Spec) (*Child, error) {
 
 // wait reaps the child and lets a silent output end.
 func (c *Child) wait() {
+	AwaitExit(c.cmd.Process)
 	c.err = c.cmd.Wait()
 	c.Stdout.childExited()
 	close(c.exited)
@@ -188,8 +189,12 @@ func (c *Child) Exited() <-chan struct{} { return c.exited }
 
 // Stop ends the child and everything in its group (see the package
 // comment), reaps it, closes both pipes and returns the child's exit error.
+// Nothing more is read from the child: a child still writing gets EPIPE
+// (SIGPIPE) at once, as ncat's does, rather than blocking on a full pipe
+// for the grace period.
 func (c *Child) Stop() error {
 	c.Stdin.Close()
+	c.Stdout.f.Close()
 	if !c.waitExit(c.spec.StopGrace) {
 		c.grp.terminate()
 		if !c.waitExit(c.spec.StopGrace) {
@@ -200,7 +205,6 @@ func (c *Child) Stop() error {
 	// The child is gone; end anything it left in its group too.
 	c.grp.terminate()
 	c.grp.release()
-	c.Stdout.f.Close()
 	return c.err
 }
 

@@ -25,7 +25,9 @@ func (r *runner) serveMode(ctx context.Context, ln server.Listener) error {
 	case !r.cfg.KeepOpen:
 		return r.serveOnce(ctx, ln)
 	case r.exec != nil:
-		r.checkFDLimit(3)
+		// Measured: the socket, the child's two pipes, two pidfds and a
+		// splice pipe pair while data flows.
+		r.checkFDLimit(7)
 		return server.Serve(ctx, ln, r.serverOptions(), r.execHandler)
 	}
 	return r.serveHub(ctx, ln)

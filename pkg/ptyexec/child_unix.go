@@ -129,6 +129,7 @@ func openPty(size Size) (master, tty *os.File, err error) {
 // wait reaps the child, then ends the output once it is silent and input
 // at once.
 func (c *Child) wait() {
+	gexec.AwaitExit(c.cmd.Process)
 	c.err = c.cmd.Wait()
 	c.Stdin.childExited()
 	c.Stdout.childExited()
