@@ -1,7 +1,7 @@
 # gcat — build, demo, test, lint, fuzz, bench, install, release.
 GO ?= go
 BIN ?= bin/gcat
-PEERS := ncat socat nc curl python3 openssl systemd-socket-activate mandoc man fish zsh
+PEERS := ncat socat nc curl python3 openssl systemd-socket-activate mandoc man fish zsh telnet
 DEMO_PORT ?= 9999
 
 # The version comes from git (a tag, commits since, -dirty); a source tree
@@ -113,7 +113,7 @@ peers:
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing test peers:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ncat socat netcat-openbsd curl python3 openssl systemd mandoc man-db fish zsh >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ncat socat netcat-openbsd curl python3 openssl systemd mandoc man-db fish zsh telnet >/dev/null; \
 	else echo "test peers missing:$$missing (not root: tests that need them will skip)"; fi
 
 FUZZTIME ?= 20s
