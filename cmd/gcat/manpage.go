@@ -187,6 +187,74 @@ A child whose output stays silent for 2 seconds after it exited is taken to have
 When a connection ends, its child gets 2 seconds to exit, then is sent SIGTERM with the
 processes it started (its process group; on Windows, its job object), and 2 seconds later SIGKILL.
 Children are always reaped.
+.SH LIMITS
+In listen mode a client must finish its handshake (TLS, DTLS, its request to a proxy server)
+within one deadline,
+.B \-\-handshake\-timeout
+(10s), however slowly it sends.
+Clients still in their handshake do not count against
+.BR \-m ;
+past 1024 of them the oldest is shed for a newcomer.
+.B \-m
+counts connections being served.
+Refusals and sheds are logged at
+.BR \-v ,
+at most 10 lines a second.
+A peer that resets ends its connection and child at once; a child still writing then dies of
+SIGPIPE.
+Running out of file descriptors is logged once, and serving resumes when they are free.
+A failed write of
+.BR \-o ,
+.B \-x
+or standard output ends gcat with status 1.
+.SH SOCKET ACTIVATION
+When systemd (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES) or upstart (UPSTART_FDS) hands gcat
+listening sockets,
+.B gcat \-l
+with no address and no port serves them instead of binding, with everything listen mode offers;
+datagram sockets with
+.BR \-u .
+Each socket is checked before use; what does not fit is refused with exit status 2.
+The variables are removed before a child starts, and a Unix socket file is left to the manager.
+.PP
+With
+.BR \-\-inetd ,
+standard input is the connection inetd, xinetd or systemd (Accept=yes, StandardInput=socket)
+accepted: gcat serves it as listen mode serves an accepted one, with the child of
+.B \-e
+or relayed to
+.I host port
+with half-close, and exits.
+.IP
+.EX
+systemd\-socket\-activate \-l 7777 gcat \-lk \-e '/usr/bin/tr a\-z A\-Z'
+systemd\-socket\-activate \-a \-\-inetd \-l 7777 gcat \-\-inetd \-e /bin/cat
+.EE
+.SH REMOTE SHELLS
+.B \-\-pty
+runs the child of
+.B \-e
+or
+.B \-c
+on a pseudo-terminal, so that shells, editors and REPLs work;
+.B \-\-raw
+puts the local terminal in raw mode, so that every key reaches them (type ~. at the start of a
+line to quit);
+.B \-T
+adds the window size, sent with telnet's NAWS to a
+.B "\-t \-\-pty"
+server.
+.IP
+.EX
+gcat \-lk \-t \-\-pty \-e /bin/bash 127.0.0.1 4444
+gcat \-T 127.0.0.1 4444
+.EE
+.PP
+A shell on a port is a backdoor for whoever reaches it: listen on loopback or a Unix socket, or
+use
+.B \-\-ssl \-\-ssl\-verify
+with client certificates, and
+.BR \-\-allow .
 .SH EXIT STATUS
 .TP
 .B 0
@@ -199,7 +267,10 @@ with
 a closed port.
 .TP
 .B 2
-A usage error, or an option this system does not support, with one line on standard error.
+A usage error, an option this system does not support, or a file or program on the command
+line that cannot be used (a missing
+.B \-e
+program, a certificate that does not load), with one line on standard error.
 .TP
 .B 128 + \fIn\fR
 gcat was ended by signal
