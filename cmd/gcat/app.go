@@ -230,34 +230,11 @@ func targetFrom(c *cli.Context, cfg *netcat.Config) error {
 	args := c.Args().Slice()
 	cfg.AddrGiven = len(args) > 0 || c.IsSet("source-port")
 	if c.Bool("unixsock") {
-		switch {
-		case len(args) != 1:
-			return usagef("-U needs exactly one socket path")
-		case args[0] == "":
-			return usagef("-U needs a socket path, not an empty string")
-		case c.IsSet("source-port"):
-			return usagef("-p cannot be used with -U")
-		}
-		cfg.Unix = args[0]
-		return nil
+		return unixTarget(c, cfg, args)
 	}
-	port, portSet := defaultPort, false
-	switch cfg.ProxyServer.Type {
-	case "http":
-		port = 3128 // ncat's HTTP proxy port
-	case "socks4", "socks5":
-		port = 1080
-	}
-	if c.IsSet("source-port") {
-		p, err := parsePort(c.String("source-port"))
-		if err != nil {
-			return err
-		}
-		if cfg.Listen {
-			port, portSet = p, true
-		} else {
-			cfg.SourcePort = p
-		}
+	port, portSet, err := portFrom(c, cfg)
+	if err != nil {
+		return err
 	}
 	if cfg.Zero && len(args) >= 2 && !cfg.UDP {
 		return zeroPorts(cfg, args)
@@ -274,11 +251,9 @@ func targetFrom(c *cli.Context, cfg *netcat.Config) error {
 		if portSet {
 			return usagef("got more than one port specification")
 		}
-		p, err := parsePort(args[1])
-		if err != nil {
+		if port, err = parsePort(args[1]); err != nil {
 			return err
 		}
-		port = p
 	}
 	if len(args) > 0 {
 		cfg.Host = args[0]
@@ -291,6 +266,45 @@ func targetFrom(c *cli.Context, cfg *netcat.Config) error {
 	}
 	cfg.Port = port
 	return nil
+}
+
+// unixTarget reads -U's one operand, the socket's path.
+func unixTarget(c *cli.Context, cfg *netcat.Config, args []string) error {
+	switch {
+	case len(args) != 1:
+		return usagef("-U needs exactly one socket path")
+	case args[0] == "":
+		return usagef("-U needs a socket path, not an empty string")
+	case c.IsSet("source-port"):
+		return usagef("-p cannot be used with -U")
+	}
+	cfg.Unix = args[0]
+	return nil
+}
+
+// portFrom is the port before the operands are read: ncat's default (the
+// proxy servers' own), or -p, which with -l is the port to listen on
+// (portSet) and otherwise the source port.
+func portFrom(c *cli.Context, cfg *netcat.Config) (port int, portSet bool, err error) {
+	port = defaultPort
+	switch cfg.ProxyServer.Type {
+	case "http":
+		port = 3128 // ncat's HTTP proxy port
+	case "socks4", "socks5":
+		port = 1080
+	}
+	if !c.IsSet("source-port") {
+		return port, false, nil
+	}
+	p, err := parsePort(c.String("source-port"))
+	if err != nil {
+		return 0, false, err
+	}
+	if cfg.Listen {
+		return p, true, nil
+	}
+	cfg.SourcePort = p
+	return port, false, nil
 }
 
 func parsePort(s string) (int, error) {

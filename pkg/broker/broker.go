@@ -226,49 +226,6 @@ func (b *Broker) join(c *client) int {
 	return len(b.users) - 1
 }
 
-// FromLocal sends what it reads from r to every client, until r's EOF
-// (returning nil) or another read error (returned). Like ncat, it reads r
-// only while at least one client is connected, and holds what it has read
-// until one is; after Close it returns without reading further. Close
-// cannot interrupt a Read that is blocked in r. With RecvOnly it returns
-// nil at once, leaving r unread.
-func (b *Broker) FromLocal(r io.Reader) error {
-	if !b.send {
-		return nil
-	}
-	buf := make([]byte, readSize)
-	for {
-		if !b.waitClient() || !b.waitLead() {
-			return nil
-		}
-		n, err := r.Read(buf)
-		if n > 0 {
-			if !b.waitClient() {
-				return nil
-			}
-			b.received(nil, buf[:n])
-		}
-		if err == io.EOF {
-			b.endLocal()
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-// waitClient waits until there is a client to talk to, and reports false
-// if the Broker closed instead.
-func (b *Broker) waitClient() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for b.n == 0 && !b.closed {
-		b.joined.Wait()
-	}
-	return !b.closed
-}
-
 // Len returns the number of clients. A client that has left but is still
 // being sent what was broadcast before it left is not counted.
 func (b *Broker) Len() int {
@@ -408,18 +365,4 @@ func (b *Broker) reap(dropped []*client) {
 		b.logf("dropped %s: more than %d bytes waiting for it", c.name(), b.maxQueue)
 		c.abort()
 	}
-}
-
-// slots is a min-heap of free indexes into Broker.users.
-type slots []int
-
-func (h slots) Len() int           { return len(h) }
-func (h slots) Less(i, j int) bool { return h[i] < h[j] }
-func (h slots) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *slots) Push(x any)        { *h = append(*h, x.(int)) }
-func (h *slots) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }

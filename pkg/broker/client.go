@@ -289,3 +289,17 @@ func (c *client) name() string {
 	}
 	return name
 }
+
+// slots is a min-heap of free indexes into Broker.users.
+type slots []int
+
+func (h slots) Len() int           { return len(h) }
+func (h slots) Less(i, j int) bool { return h[i] < h[j] }
+func (h slots) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *slots) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *slots) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

@@ -5,8 +5,9 @@ import (
 	"sync"
 )
 
-// The -lk hub's parts of the broker (Options.Output, EndWithLocal), and the
-// pace of local input, which both modes share.
+// Local input, which both modes send to every client at the pace of the
+// fastest, and the -lk hub's parts of the broker (Options.Output,
+// EndWithLocal).
 
 // endLocal passes the local input's EOF on to every client, after what it
 // is due (EndWithLocal).
@@ -77,4 +78,47 @@ func (o *output) write(p []byte) {
 			o.failed(err)
 		}
 	}
+}
+
+// FromLocal sends what it reads from r to every client, until r's EOF
+// (returning nil) or another read error (returned). Like ncat, it reads r
+// only while at least one client is connected, and holds what it has read
+// until one is; after Close it returns without reading further. Close
+// cannot interrupt a Read that is blocked in r. With RecvOnly it returns
+// nil at once, leaving r unread.
+func (b *Broker) FromLocal(r io.Reader) error {
+	if !b.send {
+		return nil
+	}
+	buf := make([]byte, readSize)
+	for {
+		if !b.waitClient() || !b.waitLead() {
+			return nil
+		}
+		n, err := r.Read(buf)
+		if n > 0 {
+			if !b.waitClient() {
+				return nil
+			}
+			b.received(nil, buf[:n])
+		}
+		if err == io.EOF {
+			b.endLocal()
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// waitClient waits until there is a client to talk to, and reports false
+// if the Broker closed instead.
+func (b *Broker) waitClient() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.n == 0 && !b.closed {
+		b.joined.Wait()
+	}
+	return !b.closed
 }

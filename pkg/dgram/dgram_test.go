@@ -322,38 +322,6 @@ func TestExpire(t *testing.T) {
 	})
 }
 
-// TestMaxPeers proves Options.MaxPeers: a new peer beyond the bound has its
-// datagram dropped (and reported to Dropped), and gets a session once an
-// existing one closes.
-func TestMaxPeers(t *testing.T) {
-	dropped, drops := dropRecorder()
-	l, pc := listenUDP(t, "udp4", "127.0.0.1:0", dgram.Options{MaxPeers: 1, Dropped: dropped})
-	a := dialUDP(t, pc.LocalAddr())
-	b := dialUDP(t, pc.LocalAddr())
-
-	send(t, a, []byte("a1"))
-	sa := accept(t, l)
-	expectRead(t, sa, []byte("a1"))
-
-	send(t, b, []byte("b1"))
-	expectDrop(t, drops, b.LocalAddr(), "too many peers")
-	// The existing peer is not affected.
-	send(t, a, []byte("a2"))
-	expectRead(t, sa, []byte("a2"))
-
-	sa.Close()
-	send(t, b, []byte("b2"))
-	sb := accept(t, l)
-	if got, want := sb.RemoteAddr().String(), b.LocalAddr().String(); got != want {
-		t.Errorf("session RemoteAddr = %s, want %s", got, want)
-	}
-	expectRead(t, sb, []byte("b2")) // not b1: that one was dropped
-
-	// Now a is the one too many.
-	send(t, a, []byte("a3"))
-	expectDrop(t, drops, a.LocalAddr(), "too many peers")
-}
-
 // TestQueueFull proves that a session whose reader falls behind keeps a
 // bounded queue: further datagrams are dropped and reported ("its session's
 // queue is full"), the queued ones are read in order, and once there is

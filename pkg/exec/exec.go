@@ -115,15 +115,7 @@ func start(spec Spec) (*Child, error) {
 	if err != nil {
 		return nil, err
 	}
-	if spec.OutputGrace == 0 {
-		spec.OutputGrace = DefaultOutputGrace
-	}
-	if spec.StopGrace == 0 {
-		spec.StopGrace = DefaultStopGrace
-	}
-	if spec.Stderr == nil {
-		spec.Stderr = os.Stderr
-	}
+	spec.defaults()
 	inR, inW, err := pipe(false)
 	if err != nil {
 		return nil, err
@@ -134,24 +126,7 @@ func start(spec Spec) (*Child, error) {
 		inW.Close()
 		return nil, err
 	}
-	cmd := &osexec.Cmd{
-		Path:   path,
-		Args:   spec.Argv,
-		Env:    append(os.Environ(), spec.Env...),
-		Stdin:  inR,
-		Stdout: outW,
-		Stderr: spec.Stderr,
-		// Its own group, so Stop reaches what the child started.
-		SysProcAttr: sysProcAttr(spec.Argv),
-	}
-	err = cmd.Start()
-	var grp group
-	if err == nil {
-		if grp, err = newGroup(cmd.Process); err != nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}
+	cmd, grp, err := run(path, spec, inR, outW)
 	// The child has its own copies now. Ours would hide its EOF from us
 	// (outW) and our EOF from it (inR).
 	inR.Close()
@@ -171,6 +146,42 @@ func start(spec Spec) (*Child, error) {
 	}
 	go c.wait()
 	return c, nil
+}
+
+func (spec *Spec) defaults() {
+	if spec.OutputGrace == 0 {
+		spec.OutputGrace = DefaultOutputGrace
+	}
+	if spec.StopGrace == 0 {
+		spec.StopGrace = DefaultStopGrace
+	}
+	if spec.Stderr == nil {
+		spec.Stderr = os.Stderr
+	}
+}
+
+// run starts the program at path with stdin and stdout, in a group of its
+// own, so Stop reaches what the child started.
+func run(path string, spec Spec, stdin, stdout *os.File) (*osexec.Cmd, group, error) {
+	cmd := &osexec.Cmd{
+		Path:        path,
+		Args:        spec.Argv,
+		Env:         append(os.Environ(), spec.Env...),
+		Stdin:       stdin,
+		Stdout:      stdout,
+		Stderr:      spec.Stderr,
+		SysProcAttr: sysProcAttr(spec.Argv),
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	grp, err := newGroup(cmd.Process)
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, nil, err
+	}
+	return cmd, grp, nil
 }
 
 // wait reaps the child and lets a silent output end.
