@@ -1,9 +1,11 @@
 // Package dtls runs ncat's --ssl over UDP (ncat 7.94's DTLS 1.2) on
 // github.com/pion/dtls: it turns the crypto/tls configuration that
-// pkg/tlsconf builds from the --ssl options into pion's, and gives gcat a
-// client handshake and a listener whose sessions are net.Conns that keep
-// datagram boundaries, end both ways at close_notify (CloseWrite sends it:
-// DTLS 1.2 has no half-close), and say in one line why a handshake failed.
+// pkg/tlsconf builds from the --ssl options into pion's, and gives gcat the
+// client's and the server's handshakes (the server's runs in the server
+// pipeline, on a datagram peer's session), whose sessions are net.Conns that
+// keep datagram boundaries, end both ways at close_notify (CloseWrite sends
+// it: DTLS 1.2 has no half-close), and say in one line why a handshake
+// failed.
 package dtls
 
 import (

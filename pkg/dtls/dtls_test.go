@@ -79,7 +79,7 @@ func TestLargeWrite(t *testing.T) {
 func largeWrite(t *testing.T, suites []uint16) {
 	sconf := serverConf(t, tlsconf.Options{})
 	sconf.CipherSuites = suites
-	s := listen(t, sconf, dtls.ListenOptions{})
+	s := listen(t, sconf, 0)
 	cconf := clientConf(t, tlsconf.Options{}, "127.0.0.1")
 	cconf.CipherSuites = suites
 	client := mustDial(t, s.addr, cconf)
@@ -255,7 +255,7 @@ func TestDeadlines(t *testing.T) {
 // TestSeveralPeers has peers handshake at once with one Listener, each
 // getting a session of its own.
 func TestSeveralPeers(t *testing.T) {
-	s := listen(t, serverConf(t, tlsconf.Options{}), dtls.ListenOptions{})
+	s := listen(t, serverConf(t, tlsconf.Options{}), 0)
 	conf := clientConf(t, tlsconf.Options{}, "127.0.0.1")
 	const peers = 5
 	errs := make(chan error, peers)
@@ -303,7 +303,7 @@ func TestSeveralPeers(t *testing.T) {
 // not keep another from being served.
 func TestFailingPeers(t *testing.T) {
 	pki := newPKI(t)
-	s := listen(t, serverConf(t, tlsconf.Options{CertFile: pki.serverCert, KeyFile: pki.serverKey}), dtls.ListenOptions{})
+	s := listen(t, serverConf(t, tlsconf.Options{CertFile: pki.serverCert, KeyFile: pki.serverKey}), 0)
 
 	// A peer that sends one datagram and nothing more: its handshake
 	// stalls until the Listener's timeout.
@@ -319,7 +319,7 @@ func TestFailingPeers(t *testing.T) {
 	// A peer that does not trust the server's certificate.
 	_, err = dial(s.addr, clientConf(t, tlsconf.Options{TrustFile: newPKI(t).ca.CAFile}, "localhost"))
 	wantErr(t, err, "unknown authority")
-	wantErr(t, s.nextFailure(t), "dtls handshake with 127.0.0.1:")
+	wantErr(t, s.nextFailure(t), "Failed DTLS connection from 127.0.0.1:")
 
 	c := mustDial(t, s.addr, clientConf(t, tlsconf.Options{TrustFile: pki.ca.CAFile}, "localhost"))
 	srv := s.accept(t)
@@ -330,7 +330,7 @@ func TestFailingPeers(t *testing.T) {
 }
 
 func TestHandshakeTimeout(t *testing.T) {
-	s := listen(t, serverConf(t, tlsconf.Options{}), dtls.ListenOptions{HandshakeTimeout: 100 * time.Millisecond})
+	s := listen(t, serverConf(t, tlsconf.Options{}), 100*time.Millisecond)
 	junk, err := net.DialUDP("udp", nil, s.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -476,14 +476,13 @@ func TestCiphers(t *testing.T) {
 		wantErr(t, err, "none of the ciphers asked for is available for DTLS")
 		sconf := serverConf(t, tlsconf.Options{})
 		sconf.CipherSuites = conf.CipherSuites
-		_, err = dtls.NewListener(nil, sconf, dtls.ListenOptions{})
-		wantErr(t, err, "none of the ciphers asked for is available for DTLS")
+		wantErr(t, dtls.CheckServer(sconf), "none of the ciphers asked for is available for DTLS")
 	})
 	t.Run("chosen", func(t *testing.T) {
 		want := tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
 		sconf := serverConf(t, tlsconf.Options{})
 		sconf.CipherSuites = []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256, want}
-		s := listen(t, sconf, dtls.ListenOptions{})
+		s := listen(t, sconf, 0)
 		c := mustDial(t, s.addr, clientConf(t, tlsconf.Options{}, "127.0.0.1"))
 		if got := c.ConnectionState().CipherSuite; got != want {
 			t.Fatalf("cipher suite %s, want %s", tls.CipherSuiteName(got), tls.CipherSuiteName(want))
@@ -492,18 +491,18 @@ func TestCiphers(t *testing.T) {
 }
 
 func TestALPN(t *testing.T) {
-	s := listen(t, serverConf(t, tlsconf.Options{ALPN: []string{"b", "c"}}), dtls.ListenOptions{})
+	s := listen(t, serverConf(t, tlsconf.Options{ALPN: []string{"b", "c"}}), 0)
 	c := mustDial(t, s.addr, clientConf(t, tlsconf.Options{ALPN: []string{"a", "b"}}, "127.0.0.1"))
 	if got := c.ConnectionState().NegotiatedProtocol; got != "b" {
 		t.Fatalf("negotiated %q, want b", got)
 	}
 }
 
-// TestNoLeaks checks that closing the sessions and the Listener ends every
-// goroutine they started.
+// TestNoLeaks checks that closing the sessions and stopping the server ends
+// every goroutine they started.
 func TestNoLeaks(t *testing.T) {
 	checkLeaks(t)
-	s := listen(t, serverConf(t, tlsconf.Options{}), dtls.ListenOptions{})
+	s := listen(t, serverConf(t, tlsconf.Options{}), 0)
 	conf := clientConf(t, tlsconf.Options{}, "127.0.0.1")
 	var conns []net.Conn
 	var wg sync.WaitGroup
@@ -515,22 +514,15 @@ func TestNoLeaks(t *testing.T) {
 		wg.Go(func() { c.Read(make([]byte, 10)) }) // ended by Close
 		conns = append(conns, c, srv)
 	}
-	// A handshake under way when the Listener closes.
+	// A handshake under way when the server stops.
 	junk, err := net.DialUDP("udp", nil, s.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer junk.Close()
 	junk.Write([]byte("junk"))
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if _, err := s.Accept(ctx); !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("Accept after Close: %v", err)
-	}
-	// The sessions outlive the Listener.
+	s.stop()
+	// The sessions outlive the server.
 	write(t, conns[0], "after")
 	if got := readMsg(t, conns[1]); got != "after" {
 		t.Fatalf("read %q", got)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 	"unicode"
@@ -29,7 +30,7 @@ type alertError interface {
 func reason(pc *packetConn, err error, peer string) error {
 	var ae alertError
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
 		// What came back, if anything, tells a dead port from a service
 		// that is not DTLS.
 		switch {

@@ -4,14 +4,17 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gcat-dev/gcat/pkg/dgram"
 	"github.com/gcat-dev/gcat/pkg/dtls"
+	pipeline "github.com/gcat-dev/gcat/pkg/server"
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
 )
 
@@ -19,52 +22,81 @@ import (
 // luck, only on events that must happen well within it.
 const wait = 10 * time.Second
 
-// server is a Listener on 127.0.0.1 and what it reports.
+// server is gcat's server pipeline serving DTLS on 127.0.0.1, and what it
+// reports.
 type server struct {
-	*dtls.Listener
 	addr   *net.UDPAddr
-	failed chan error // Failed's reports
+	conns  chan net.Conn
+	failed chan error // its lines about failed handshakes
+	stop   func()     // stops accepting; sessions go on
 }
 
-// listen serves conf on a fresh loopback port until the test ends.
-func listen(t *testing.T, conf *tls.Config, lo dtls.ListenOptions) *server {
+// listen serves conf on a fresh loopback port until the test ends, each
+// handshake bounded by timeout (zero: the pipeline's default).
+func listen(t *testing.T, conf *tls.Config, timeout time.Duration) *server {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{addr: pc.LocalAddr().(*net.UDPAddr), failed: make(chan error, 16)}
-	lo.Failed = func(err error) {
-		select {
-		case s.failed <- err:
-		default:
-			t.Errorf("unexpected handshake failure: %v", err)
-		}
+	s := &server{addr: pc.LocalAddr().(*net.UDPAddr), conns: make(chan net.Conn, 16), failed: make(chan error, 16)}
+	opt := pipeline.Options{
+		Handshake: func(ctx context.Context, c net.Conn) (net.Conn, error) {
+			return dtls.Server(ctx, c, conf)
+		},
+		HandshakeName:    "DTLS",
+		HandshakeTimeout: timeout,
+		Log:              failures{t, s.failed},
 	}
-	ln, err := dtls.NewListener(dgram.Listen([]net.PacketConn{pc}, dgram.Options{}), conf, lo)
-	if err != nil {
-		pc.Close()
-		t.Fatal(err)
-	}
-	s.Listener = ln
-	t.Cleanup(func() { ln.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pipeline.Serve(ctx, dgram.Listen([]net.PacketConn{pc}, dgram.Options{}), opt, func(ctx context.Context, c net.Conn) func() error {
+			s.conns <- c
+			return func() error { <-ctx.Done(); return nil }
+		})
+	}()
+	var once sync.Once
+	s.stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(s.stop)
 	return s
 }
+
+// failures takes the pipeline's lines about failed handshakes.
+type failures struct {
+	t  *testing.T
+	ch chan error
+}
+
+func (f failures) Infof(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	if !strings.HasPrefix(line, "Failed DTLS connection") {
+		return
+	}
+	select {
+	case f.ch <- errors.New(line):
+	default:
+		f.t.Errorf("unexpected handshake failure: %s", line)
+	}
+}
+func (failures) Debugf(string, ...any) {}
+func (failures) Errorf(string, ...any) {}
 
 // accept returns the next session, within wait.
 func (s *server) accept(t *testing.T) net.Conn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	c, err := s.Accept(ctx)
-	if err != nil {
-		t.Fatalf("accept: %v", err)
+	select {
+	case c := <-s.conns:
+		t.Cleanup(func() { c.Close() })
+		return c
+	case <-time.After(wait):
+		t.Fatal("no session accepted")
+		return nil
 	}
-	t.Cleanup(func() { c.Close() })
-	return c
 }
 
-// nextFailure returns the next handshake failure the Listener reports.
+// nextFailure returns the next handshake failure the pipeline reports.
 func (s *server) nextFailure(t *testing.T) error {
 	t.Helper()
 	select {
@@ -102,7 +134,7 @@ func mustDial(t *testing.T, addr *net.UDPAddr, conf *tls.Config) *dtls.Conn {
 // plain --ssl configurations.
 func pair(t *testing.T) (client *dtls.Conn, srv net.Conn) {
 	t.Helper()
-	s := listen(t, serverConf(t, tlsconf.Options{}), dtls.ListenOptions{})
+	s := listen(t, serverConf(t, tlsconf.Options{}), 0)
 	client = mustDial(t, s.addr, clientConf(t, tlsconf.Options{}, "127.0.0.1"))
 	return client, s.accept(t)
 }

@@ -126,7 +126,7 @@ func TestOpenSSLServer(t *testing.T) {
 // verifying the other's certificate.
 func TestOpenSSLClient(t *testing.T) {
 	pki := newPKI(t)
-	s := listen(t, serverConf(t, tlsconf.Options{CertFile: pki.serverCert, KeyFile: pki.serverKey, TrustFile: pki.ca.CAFile}), dtls.ListenOptions{})
+	s := listen(t, serverConf(t, tlsconf.Options{CertFile: pki.serverCert, KeyFile: pki.serverKey, TrustFile: pki.ca.CAFile}), 0)
 	o := startOpenSSL(t, "s_client", "-dtls1_2", "-connect", s.addr.String(),
 		"-CAfile", pki.ca.CAFile, "-verify_return_error", "-verify_hostname", "localhost",
 		"-cert", pki.clientCert, "-key", pki.clientKey)
@@ -173,7 +173,7 @@ func TestOpenSSLCloseWrite(t *testing.T) {
 		}
 	})
 	t.Run("s_client to server", func(t *testing.T) {
-		s := listen(t, serverConf(t, tlsconf.Options{CertFile: pki.serverCert, KeyFile: pki.serverKey}), dtls.ListenOptions{})
+		s := listen(t, serverConf(t, tlsconf.Options{CertFile: pki.serverCert, KeyFile: pki.serverKey}), 0)
 		o := startOpenSSL(t, "s_client", "-dtls1_2", "-connect", s.addr.String(), "-quiet")
 		srv := s.accept(t)
 		write(t, srv, "last line\n")

@@ -63,7 +63,9 @@ func (s *server) handshake(c net.Conn) (net.Conn, error) {
 	switch {
 	case wasShed:
 		err = errShed
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+	case errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		// A bare timeout says which bound expired; a handshake that
+		// said more (a DTLS peer that sent no DTLS) keeps its words.
 		err = &neterr.TimeoutError{After: s.opt.HandshakeTimeout, Err: err}
 	}
 	herr := &HandshakeError{Name: s.opt.HandshakeName, Peer: h.peer, Err: err}
