@@ -24,7 +24,7 @@ FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 # builds each, make release packs each.
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 freebsd/amd64 openbsd/amd64 netbsd/amd64 windows/amd64
 
-.PHONY: build run test unit integration lint cross docs install uninstall release fuzz bench bench-more bench-broker peers clean
+.PHONY: build run test unit integration lint cross docs install uninstall release fuzz bench bench-more bench-broker bench-attacks peers clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gcat
@@ -147,6 +147,9 @@ bench-more: build
 
 bench-broker: build
 	scripts/bench-broker
+
+bench-attacks: build
+	scripts/bench-attacks
 
 clean:
 	rm -rf bin dist

@@ -7,6 +7,7 @@
 //	benchtool rtt   ADDR N          N 64-byte round trips on one connection (median)
 //	benchtool start N CMD [ARG...]  run CMD N times (output discarded), median wall time
 //	benchtool fanout ADDR N ROUNDS [hold]  N clients on a broker; one message to all, ROUNDS times
+//	benchtool attack ADDR slowloris|silent N   N hostile connections held until stdin closes
 //
 // Each prints one line: a figure, or "FAIL reason" (exit status 1). Every
 // wait is bounded by -timeout, and echo gives up when nothing has come back
@@ -53,6 +54,8 @@ func main() {
 		out, err = rtt(args[1], int(num(args, 2)), deadline)
 	case "fanout":
 		out, err = fanout(args[1], int(num(args, 2)), int(num(args, 3)), len(args) > 4 && args[4] == "hold", deadline)
+	case "attack":
+		out, err = attack(args[1], args[2], int(num(args, 3)), deadline)
 	case "start":
 		out, err = start(int(num(args, 1)), args[2:], deadline)
 	default:
