@@ -21,17 +21,13 @@ func main() {
 	if len(os.Args) == 3 && os.Args[1] == luaexec.ChildArg {
 		os.Exit(runLua(os.Args[2]))
 	}
+	catchSIGPIPE()
 	ctx, cancel := context.WithCancel(context.Background())
 	sigc := make(chan os.Signal, 1)
-	// SIGPIPE is caught so that a write to a closed stdout returns EPIPE
-	// and gcat can end its connection properly instead of dying mid-way.
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	var caught os.Signal
 	go func() {
 		for s := range sigc {
-			if s == syscall.SIGPIPE {
-				continue
-			}
 			caught = s
 			cancel()
 			return
@@ -40,6 +36,18 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	signal.Stop(sigc)
 	os.Exit(report(os.Stderr, err, caught))
+}
+
+// catchSIGPIPE makes a write to a pipe or socket whose reader has gone fail
+// with EPIPE instead of ending gcat, for the whole run and the final
+// message: a closed stdout is then ended as a StreamError (status 141, as
+// the SIGPIPE of a C netcat would), and a closed stderr changes nothing, as
+// with ncat, which ignores SIGPIPE. Go's runtime otherwise lets SIGPIPE on
+// descriptors 1 and 2 kill the program, so the notification is never
+// stopped. It is caught rather than ignored: an ignored signal stays
+// ignored across exec, and -e children must get the default SIGPIPE.
+func catchSIGPIPE() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
 
 // runLua is the --lua-exec child: it runs the script on its stdin and
