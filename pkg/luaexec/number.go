@@ -15,79 +15,105 @@ import (
 // exponent), leaves the first other character unread, and converts them as
 // tonumber does, nil if they are not a number.
 func readNumber(r *bufio.Reader) (lua.LValue, error) {
-	const maxLen = 200
-	var buf []byte
-	c, err := r.ReadByte()
-	for err == nil && isSpace(c) {
-		c, err = r.ReadByte()
-	}
-	eof := false
-	if err == io.EOF {
-		eof, err = true, nil
-	} else if err != nil {
+	n := &numeral{r: r}
+	if err := n.start(); err != nil {
 		return nil, err
 	}
-	// next keeps c and reads the one after it.
-	next := func() bool {
-		if len(buf) >= maxLen {
-			buf = buf[:0]
-			return false
-		}
-		buf = append(buf, c)
-		c, err = r.ReadByte()
-		if err == io.EOF {
-			eof, err = true, nil
-		}
-		return err == nil
+	n.scan()
+	if n.err != nil {
+		return nil, n.err
 	}
-	test2 := func(set string) bool {
-		if !eof && (c == set[0] || c == set[1]) {
-			return next()
+	if !n.eof {
+		if err := r.UnreadByte(); err != nil {
+			return nil, err
 		}
-		return false
 	}
-	digits := func(hex bool) int {
-		n := 0
-		for !eof && (isDigit(c) || hex && isHexDigit(c)) && next() {
-			n++
-		}
-		return n
+	if v, ok := parseNumber(string(n.buf)); ok {
+		return lua.LNumber(v), nil
 	}
+	return lua.LNil, nil
+}
+
+// numeral is l_getn's reader: c is the character under consideration, buf
+// what was taken before it.
+type numeral struct {
+	r   *bufio.Reader
+	buf []byte
+	c   byte
+	eof bool
+	err error
+}
+
+// maxNumeral is l_getn's L_MAXLENNUM.
+const maxNumeral = 200
+
+// start skips white space to the first character.
+func (n *numeral) start() error {
+	n.c, n.err = n.r.ReadByte()
+	for n.err == nil && isSpace(n.c) {
+		n.c, n.err = n.r.ReadByte()
+	}
+	if n.err == io.EOF {
+		n.eof, n.err = true, nil
+	}
+	return n.err
+}
+
+// scan takes what can make a numeral: sign, 0x, digits, point, exponent.
+func (n *numeral) scan() {
 	count, hex := 0, false
-	test2("-+")
-	if test2("00") {
-		if test2("xX") {
+	n.test2("-+")
+	if n.test2("00") {
+		if n.test2("xX") {
 			hex = true
 		} else {
 			count = 1
 		}
 	}
-	count += digits(hex)
-	if test2("..") {
-		count += digits(hex)
+	count += n.digits(hex)
+	if n.test2("..") {
+		count += n.digits(hex)
 	}
 	if count > 0 {
 		exp := "eE"
 		if hex {
 			exp = "pP"
 		}
-		if test2(exp) {
-			test2("-+")
-			digits(false)
+		if n.test2(exp) {
+			n.test2("-+")
+			n.digits(false)
 		}
 	}
-	if err != nil {
-		return nil, err
+}
+
+// next keeps c and reads the one after it.
+func (n *numeral) next() bool {
+	if len(n.buf) >= maxNumeral {
+		n.buf = n.buf[:0]
+		return false
 	}
-	if !eof {
-		if err := r.UnreadByte(); err != nil {
-			return nil, err
-		}
+	n.buf = append(n.buf, n.c)
+	n.c, n.err = n.r.ReadByte()
+	if n.err == io.EOF {
+		n.eof, n.err = true, nil
 	}
-	if v, ok := parseNumber(string(buf)); ok {
-		return lua.LNumber(v), nil
+	return n.err == nil
+}
+
+// test2 takes c if it is one of the two characters of set.
+func (n *numeral) test2(set string) bool {
+	if !n.eof && (n.c == set[0] || n.c == set[1]) {
+		return n.next()
 	}
-	return lua.LNil, nil
+	return false
+}
+
+func (n *numeral) digits(hex bool) int {
+	count := 0
+	for !n.eof && (isDigit(n.c) || hex && isHexDigit(n.c)) && n.next() {
+		count++
+	}
+	return count
 }
 
 func isSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }

@@ -83,68 +83,77 @@ func keyword(word string) (func(suite) bool, bool) {
 // OpenSSL, a word naming nothing gcat offers (DHE, CAMELLIA, a typo) selects
 // nothing; a string that selects nothing at all is an error.
 func Ciphers(spec string) ([]uint16, error) {
-	var (
-		active  []suite
-		banned  = map[uint16]bool{}
-		unknown []string
-	)
+	l := cipherList{banned: map[uint16]bool{}}
 	words := strings.FieldsFunc(spec, func(r rune) bool { return r == ':' || r == ',' || r == ' ' || r == ';' })
 	for _, w := range words {
-		if strings.HasPrefix(w, "@") {
-			if strings.EqualFold(w, "@STRENGTH") {
-				slices.SortStableFunc(active, func(a, b suite) int { return b.bits - a.bits })
-			}
-			continue // @SECLEVEL=n and the like do not apply to Go's suites
-		}
-		op := byte(0)
-		if strings.ContainsRune("!-+", rune(w[0])) {
-			op, w = w[0], w[1:]
-		}
-		match, known := selector(w)
-		if !known {
-			unknown = append(unknown, w)
-			continue
-		}
-		switch op {
-		case '!':
-			for _, s := range suites {
-				if match(s) {
-					banned[s.id] = true
-				}
-			}
-			active = slices.DeleteFunc(active, match)
-		case '-':
-			active = slices.DeleteFunc(active, match)
-		case '+':
-			var moved []suite
-			active = slices.DeleteFunc(active, func(s suite) bool {
-				if match(s) {
-					moved = append(moved, s)
-					return true
-				}
-				return false
-			})
-			active = append(active, moved...)
-		default:
-			for _, s := range suites {
-				if match(s) && !banned[s.id] && !slices.ContainsFunc(active, func(a suite) bool { return a.id == s.id }) {
-					active = append(active, s)
-				}
-			}
-		}
+		l.apply(w)
 	}
-	if len(active) == 0 {
+	if len(l.active) == 0 {
 		msg := fmt.Sprintf("--ssl-ciphers %q selects no cipher suite gcat offers", spec)
-		if len(unknown) > 0 {
-			msg += fmt.Sprintf(" (not offered or unknown: %s)", strings.Join(unknown, ", "))
+		if len(l.unknown) > 0 {
+			msg += fmt.Sprintf(" (not offered or unknown: %s)", strings.Join(l.unknown, ", "))
 		}
 		return nil, fmt.Errorf("%s; try e.g. ECDHE+AESGCM or HIGH", msg)
 	}
-	ids := make([]uint16, len(active))
-	for i, s := range active {
+	ids := make([]uint16, len(l.active))
+	for i, s := range l.active {
 		ids[i] = s.id
 	}
 	return ids, nil
+}
+
+// cipherList is a cipher string being read: the suites selected so far,
+// in order, those removed for good, and the words that named nothing.
+type cipherList struct {
+	active  []suite
+	banned  map[uint16]bool
+	unknown []string
+}
+
+// apply applies one word of a cipher string.
+func (l *cipherList) apply(w string) {
+	if strings.HasPrefix(w, "@") {
+		if strings.EqualFold(w, "@STRENGTH") {
+			slices.SortStableFunc(l.active, func(a, b suite) int { return b.bits - a.bits })
+		}
+		return // @SECLEVEL=n and the like do not apply to Go's suites
+	}
+	op := byte(0)
+	if strings.ContainsRune("!-+", rune(w[0])) {
+		op, w = w[0], w[1:]
+	}
+	match, known := selector(w)
+	if !known {
+		l.unknown = append(l.unknown, w)
+		return
+	}
+	switch op {
+	case '!':
+		for _, s := range suites {
+			if match(s) {
+				l.banned[s.id] = true
+			}
+		}
+		l.active = slices.DeleteFunc(l.active, match)
+	case '-':
+		l.active = slices.DeleteFunc(l.active, match)
+	case '+':
+		var moved []suite
+		l.active = slices.DeleteFunc(l.active, func(s suite) bool {
+			if match(s) {
+				moved = append(moved, s)
+				return true
+			}
+			return false
+		})
+		l.active = append(l.active, moved...)
+	default:
+		for _, s := range suites {
+			if match(s) && !l.banned[s.id] && !slices.ContainsFunc(l.active, func(a suite) bool { return a.id == s.id }) {
+				l.active = append(l.active, s)
+			}
+		}
+	}
 }
 
 // selector combines the words of "A+B" into one test; known is false when
