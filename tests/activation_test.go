@@ -81,13 +81,38 @@ func TestSocketActivation(t *testing.T) {
 	}
 }
 
-// TestSocketActivationSeveral: several sockets handed over at once (our
-// own launcher: LISTEN_PID is gcat's, set by the shell that execs it) are
-// all served; the variables do not reach the child.
+// TestSocketActivationSeveral: sockets handed over by our own launcher, the
+// shell that execs gcat (so that LISTEN_PID is gcat's): several at once,
+// systemd's way, and one the upstart way (UPSTART_FDS); all are served, and
+// the variables do not reach the child.
 func TestSocketActivationSeveral(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		n    int
+		env  string
+	}{
+		{"LISTEN_FDS", 2, "LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=a:b"},
+		{"UPSTART_FDS", 1, "UPSTART_EVENTS=socket UPSTART_FDS=3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			files, addrs := handedListeners(t, tt.n)
+			p := launch(t, files, tt.env+` exec "$0" -lkv -c 'env | grep -c -e LISTEN_ -e UPSTART_; true'`, gcatBin)
+			for _, addr := range addrs {
+				if got := echoUpper(t, "tcp", addr, nil); string(got) != "0\n" {
+					t.Fatalf("%s: the child saw %q of the variables\nstderr: %s", addr, got, p.stderr.String())
+				}
+			}
+		})
+	}
+}
+
+// handedListeners opens n loopback listeners and returns them as files to
+// hand over, and their addresses.
+func handedListeners(t *testing.T, n int) ([]*os.File, []string) {
+	t.Helper()
 	var files []*os.File
 	var addrs []string
-	for i := 0; i < 2; i++ {
+	for i := 0; i < n; i++ {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -97,26 +122,26 @@ func TestSocketActivationSeveral(t *testing.T) {
 			t.Fatal(err)
 		}
 		ln.Close()
+		t.Cleanup(func() { f.Close() })
 		files = append(files, f)
 		addrs = append(addrs, ln.Addr().String())
 	}
-	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=a:b exec "$0" -lkv -c 'env | grep -c LISTEN_; true'`, gcatBin)
+	return files, addrs
+}
+
+// launch runs a shell script with files as descriptors 3 and on.
+func launch(t *testing.T, files []*os.File, script string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command("/bin/sh", append([]string{"-c", script}, args...)...)
 	cmd.ExtraFiles = files
 	p := &proc{t: t, cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files {
-		f.Close()
-	}
 	go func() { p.err = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-p.done })
-	for _, addr := range addrs {
-		if got := echoUpper(t, "tcp", addr, nil); string(got) != "0\n" {
-			t.Fatalf("%s: the child saw %q LISTEN_ variables\nstderr: %s", addr, got, p.stderr.String())
-		}
-	}
+	return p
 }
 
 // TestInetd: --inetd serves the connection it is handed as stdin: with a
