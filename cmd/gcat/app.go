@@ -20,11 +20,14 @@ import (
 // defaultPort is ncat's port when none is given.
 const defaultPort = 31337
 
-// run parses args and runs gcat.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// run parses args and runs gcat, once handled is closed (nil: at once).
+func run(ctx context.Context, args []string, handled <-chan struct{}, stdout, stderr io.Writer) error {
 	cfg, err := parse(args, stdout, stderr)
 	if cfg == nil || err != nil { // an error, or --help / --version done
 		return err
+	}
+	if handled != nil {
+		<-handled
 	}
 	return netcat.Run(ctx, *cfg)
 }
@@ -37,7 +40,7 @@ func parse(args []string, stdout, stderr io.Writer) (*netcat.Config, error) {
 		return nil, err
 	}
 	var cfg *netcat.Config
-	app := newApp(stdout, stderr, func(c *cli.Context) error {
+	app := newApp(stdout, stderr, given(norm), func(c *cli.Context) error {
 		conf, err := configFrom(c)
 		cfg = conf
 		return err
@@ -56,12 +59,32 @@ func init() {
 	cli.VersionFlag = &cli.BoolFlag{Name: "version", Hidden: true}
 }
 
-// newApp builds the urfave/cli application from the option table. Its own
-// help and version flags are disabled: the default version flag claims -v,
-// and the help text is ncat's layout.
-func newApp(stdout, stderr io.Writer, action cli.ActionFunc) *cli.App {
+// given is the set of option names in a normalized command line.
+func given(norm []string) map[string]bool {
+	names := make(map[string]bool)
+	for _, a := range norm {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		names[name] = true
+	}
+	return names
+}
+
+// newApp builds the urfave/cli application from the option table, with a
+// flag for each option in used. Defining only the
+// options given keeps start-up short — a hundred flags cost more than the
+// parse — and changes nothing else: normalize has refused unknown options
+// already, and an option not given reads as its zero value either way. Its
+// own help and version flags are disabled: the default version flag claims
+// -v, and the help text is ncat's layout.
+func newApp(stdout, stderr io.Writer, used map[string]bool, action cli.ActionFunc) *cli.App {
 	var flags []cli.Flag
 	for _, o := range options {
+		if !used[o.name()] {
+			continue
+		}
 		if o.multi {
 			flags = append(flags, &cli.StringSliceFlag{Name: o.name()})
 		} else if o.arg {
@@ -81,7 +104,7 @@ func newApp(stdout, stderr io.Writer, action cli.ActionFunc) *cli.App {
 		Action: func(c *cli.Context) error {
 			switch {
 			case c.Bool("help"):
-				fmt.Fprint(stdout, helpText)
+				fmt.Fprint(stdout, helpText())
 				return nil
 			case c.Bool("version"):
 				fmt.Fprintf(stdout, "gcat: %s\n", version.Banner()) // -v's first line

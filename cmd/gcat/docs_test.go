@@ -80,18 +80,18 @@ func TestOptionTable(t *testing.T) {
 // TestHelp: -h lists every option, within 80 columns, and ends at the man
 // page.
 func TestHelp(t *testing.T) {
-	for i, line := range strings.Split(helpText, "\n") {
+	for i, line := range strings.Split(helpText(), "\n") {
 		if len(line) > helpWidth {
 			t.Errorf("-h line %d is %d columns: %q", i+1, len(line), line)
 		}
 	}
 	for _, o := range options {
-		if !strings.Contains(helpText, helpSpec(o)+" ") && !strings.Contains(helpText, helpSpec(o)+"\n") {
+		if !strings.Contains(helpText(), helpSpec(o)+" ") && !strings.Contains(helpText(), helpSpec(o)+"\n") {
 			t.Errorf("-h lacks %q", helpSpec(o))
 		}
 	}
-	if !strings.HasSuffix(helpText, "See the gcat(1) manual page (man gcat) for every option, the half-close\nrules, exit statuses and examples.\n") {
-		t.Errorf("-h does not end at the man page:\n%s", helpText)
+	if !strings.HasSuffix(helpText(), "See the gcat(1) manual page (man gcat) for every option, the half-close\nrules, exit statuses and examples.\n") {
+		t.Errorf("-h does not end at the man page:\n%s", helpText())
 	}
 }
 

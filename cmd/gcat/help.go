@@ -23,8 +23,8 @@ See the gcat(1) manual page (man gcat) for every option, the half-close
 rules, exit statuses and examples.
 `
 
-// helpText is what -h prints, made from the option table.
-var helpText = renderHelp(options)
+// helpText is what -h prints, made from the option table when asked for.
+func helpText() string { return renderHelp(options) }
 
 // renderHelp lays the options out as ncat's -h does: the option's forms
 // and value, then its description in a column, wrapped within helpWidth.

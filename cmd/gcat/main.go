@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/gcat-dev/gcat/pkg/luaexec"
@@ -21,21 +22,29 @@ func main() {
 	if len(os.Args) == 3 && os.Args[1] == luaexec.ChildArg {
 		os.Exit(runLua(os.Args[2]))
 	}
-	catchSIGPIPE()
 	ctx, cancel := context.WithCancel(context.Background())
 	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	var caught os.Signal
+	// Signal handling is set up while the command line is parsed: each
+	// signal enabled is a round trip to the runtime's signal thread, most
+	// of a millisecond in all on a small VM. run waits for it before it
+	// starts anything a signal must find handled (a child, a raw terminal,
+	// a socket file to remove).
+	handled := make(chan struct{})
+	var caught atomic.Value
 	go func() {
+		catchSIGPIPE()
+		signal.Notify(sigc, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+		close(handled)
 		for s := range sigc {
-			caught = s
+			caught.Store(s)
 			cancel()
 			return
 		}
 	}()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], handled, os.Stdout, os.Stderr)
 	signal.Stop(sigc)
-	os.Exit(report(os.Stderr, err, caught))
+	sig, _ := caught.Load().(os.Signal)
+	os.Exit(report(os.Stderr, err, sig))
 }
 
 // catchSIGPIPE makes a write to a pipe or socket whose reader has gone fail

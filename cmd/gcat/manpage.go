@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // manDate is the man page's date: change it when the page's text changes.
@@ -70,10 +71,12 @@ func manSpec(o option) string {
 	return s
 }
 
+// The man page's patterns are compiled when a page is made, not at every
+// start.
 var (
-	manCode   = regexp.MustCompile("`([^`]*)`")
-	manVar    = regexp.MustCompile(`<([a-z][a-z:\[\]]*)>`)
-	manPeriod = regexp.MustCompile(`([.!?]) +([A-Z<` + "`" + `])`)
+	manCode   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`([^`]*)`") })
+	manVar    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<([a-z][a-z:\[\]]*)>`) })
+	manPeriod = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([.!?]) +([A-Z<` + "`" + `])`) })
 )
 
 // manText turns a description from the table into man(7) text: `code` in
@@ -81,11 +84,11 @@ var (
 // their source), and roff's special characters escaped.
 func manText(s string) string {
 	s = manEscape(s)
-	s = manPeriod.ReplaceAllString(s, "$1\n$2")
-	s = manCode.ReplaceAllStringFunc(s, func(m string) string {
+	s = manPeriod().ReplaceAllString(s, "$1\n$2")
+	s = manCode().ReplaceAllStringFunc(s, func(m string) string {
 		return `\fB` + strings.ReplaceAll(m[1:len(m)-1], "-", `\-`) + `\fR`
 	})
-	s = manVar.ReplaceAllString(s, `\fI$1\fR`)
+	s = manVar().ReplaceAllString(s, `\fI$1\fR`)
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {

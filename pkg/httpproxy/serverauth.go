@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,11 +22,13 @@ const nonceLifetime = 30 * time.Second
 // serverSecret keys the nonces of this process. Nonces are not stored: a
 // client answers a 407 on a new connection, handled by another Serve call,
 // so a nonce carries its issue time and a MAC that any call can check.
-var serverSecret = func() []byte {
+// It is made at first use: most runs never serve a proxy, and start-up
+// should not wait for random bytes they do not need.
+var serverSecret = sync.OnceValue(func() []byte {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return b
-}()
+})
 
 func makeNonce(t time.Time) string {
 	ts := strconv.FormatInt(t.UnixNano(), 16)
@@ -33,7 +36,7 @@ func makeNonce(t time.Time) string {
 }
 
 func nonceMAC(ts string) string {
-	m := hmac.New(sha256.New, serverSecret)
+	m := hmac.New(sha256.New, serverSecret())
 	m.Write([]byte(ts))
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }

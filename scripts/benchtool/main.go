@@ -4,8 +4,10 @@
 //
 //	benchtool echo  ADDR BYTES      send BYTES and read the echo concurrently; sha256 check
 //	benchtool conns ADDR N WANT     N sequential connections, each must read WANT\n then EOF
-//	benchtool rtt   ADDR N          N 64-byte round trips on one connection (median)
+//	benchtool rtt   ADDR N          N 64-byte round trips on one connection (median; -p99: and p99)
 //	benchtool start N CMD [ARG...]  run CMD N times (output discarded), median wall time
+//	benchtool ready N ADDR CMD [ARG...]  run CMD N times, median time from exec to a connect to ADDR succeeding (PORT in ARGs: ADDR's port)
+//	benchtool golisten ADDR         the reference listener for ready: listen, accept one connection, exit
 //	benchtool fanout ADDR N ROUNDS [hold]  N clients on a broker; one message to all, ROUNDS times
 //	benchtool attack ADDR slowloris|silent N   N hostile connections held until stdin closes
 //
@@ -33,6 +35,7 @@ import (
 var (
 	timeout = flag.Duration("timeout", 120*time.Second, "bound on the whole measurement")
 	stall   = flag.Duration("stall", 10*time.Second, "echo: give up when nothing arrives for this long")
+	p99     = flag.Bool("p99", false, "rtt: print the 99th percentile after the median")
 )
 
 func main() {
@@ -58,6 +61,10 @@ func main() {
 		out, err = attack(args[1], args[2], int(num(args, 3)), deadline)
 	case "start":
 		out, err = start(int(num(args, 1)), args[2:], deadline)
+	case "ready":
+		out, err = ready(int(num(args, 1)), args[2], args[3:], deadline)
+	case "golisten":
+		out, err = golisten(args[1])
 	default:
 		err = errors.New("unknown mode " + args[0])
 	}
@@ -199,7 +206,11 @@ func rtt(addr string, n int, deadline time.Time) (string, error) {
 		times = append(times, time.Since(t0))
 	}
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	return fmt.Sprintf("%.1f", float64(times[n/2].Nanoseconds())/1e3), nil
+	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+	if *p99 {
+		return fmt.Sprintf("%.1f %.1f", us(times[n/2]), us(times[n*99/100])), nil
+	}
+	return fmt.Sprintf("%.1f", us(times[n/2])), nil
 }
 
 func start(n int, argv []string, deadline time.Time) (string, error) {
