@@ -20,8 +20,13 @@ import (
 // defaultPort is ncat's port when none is given.
 const defaultPort = 31337
 
-// run parses args and runs gcat, once handled is closed (nil: at once).
+// run parses args and runs gcat. Until handled is closed (nil: at once)
+// nothing is written and nothing started: a closed stdout or stderr, a
+// child, a raw terminal must all find signal handling set up.
 func run(ctx context.Context, args []string, handled <-chan struct{}, stdout, stderr io.Writer) error {
+	if handled != nil {
+		stdout, stderr = gated{stdout, handled}, gated{stderr, handled}
+	}
 	cfg, err := parse(args, stdout, stderr)
 	if cfg == nil || err != nil { // an error, or --help / --version done
 		return err
@@ -30,6 +35,17 @@ func run(ctx context.Context, args []string, handled <-chan struct{}, stdout, st
 		<-handled
 	}
 	return netcat.Run(ctx, *cfg)
+}
+
+// gated holds writes until ready is closed.
+type gated struct {
+	w     io.Writer
+	ready <-chan struct{}
+}
+
+func (g gated) Write(p []byte) (int, error) {
+	<-g.ready
+	return g.w.Write(p)
 }
 
 // parse turns a command line into a Config. It returns a nil Config when

@@ -42,6 +42,7 @@ func main() {
 		}
 	}()
 	err := run(ctx, os.Args[1:], handled, os.Stdout, os.Stderr)
+	<-handled // the message below may go to a closed stderr
 	signal.Stop(sigc)
 	sig, _ := caught.Load().(os.Signal)
 	os.Exit(report(os.Stderr, err, sig))
