@@ -27,6 +27,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -272,6 +273,33 @@ func (o *Output) Read(p []byte) (int, error) {
 		err = io.EOF
 	}
 	return n, err
+}
+
+// SyscallConn gives the pipe to a relay that reads it with raw system
+// calls. Its Read applies the same policy as Output.Read: after the child
+// has exited, a wait longer than the grace period ends with io.EOF.
+func (o *Output) SyscallConn() (syscall.RawConn, error) {
+	rc, err := o.f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	return outputConn{rc, o}, nil
+}
+
+type outputConn struct {
+	syscall.RawConn
+	o *Output
+}
+
+func (c outputConn) Read(f func(fd uintptr) bool) error {
+	if c.o.exited.Load() {
+		c.o.f.SetReadDeadline(time.Now().Add(c.o.grace))
+	}
+	err := c.RawConn.Read(f)
+	if errors.Is(err, os.ErrDeadlineExceeded) && c.o.exited.Load() {
+		err = io.EOF
+	}
+	return err
 }
 
 // SetReadDeadline lets the relay interrupt a blocked Read.

@@ -18,12 +18,15 @@ const bufSize = 256 << 10
 // copyStream copies src to dst until EOF, choosing the kernel's zero-copy
 // path where one exists, and says which stream a failure came from:
 //
-//	socket -> pipe or file  splice      (os.File.ReadFrom, called directly:
-//	                                     io.Copy would try the socket's
-//	                                     WriteTo first, which only splices
-//	                                     into Unix sockets)
-//	socket -> socket        splice      (io.Copy finds TCPConn.ReadFrom)
-//	regular file -> socket  sendfile    (io.Copy finds TCPConn.ReadFrom)
+//	socket <-> non-blocking pipe  read/write   (raw_linux.go: latency
+//	                                           first; splice for streams)
+//	socket -> other pipe or file  splice      (os.File.ReadFrom, called
+//	                                           directly: io.Copy would try
+//	                                           the socket's WriteTo first,
+//	                                           which only splices into Unix
+//	                                           sockets)
+//	socket -> socket              splice      (io.Copy finds TCPConn.ReadFrom)
+//	regular file -> socket        sendfile    (io.Copy finds TCPConn.ReadFrom)
 //
 // Everything else goes through a large buffer: pipes are never handed to
 // sendfile (on a non-blocking pipe it would spin on EAGAIN), and devices
@@ -32,6 +35,9 @@ const bufSize = 256 << 10
 // be lost).
 func copyStream(dst io.Writer, src io.Reader, dstSide, srcSide Side) (int64, error) {
 	srcSock := isStreamSocket(src)
+	if n, ok, err := rawCopy(dst, src, dstSide, srcSide); ok {
+		return n, err
+	}
 	if f, ok := dst.(*os.File); ok && srcSock && spliceable(f) {
 		n, err := f.ReadFrom(src)
 		return n, spliceError(err, srcSide, dstSide, false)

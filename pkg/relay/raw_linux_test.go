@@ -1,0 +1,103 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+)
+
+// TestRawPathChosen: the raw path takes a socket and a non-blocking pipe,
+// and leaves what it cannot wait on (a blocking pipe) or does not speed up
+// (socket to socket) to the other paths.
+func TestRawPathChosen(t *testing.T) {
+	conn, _ := tcpPair(t)
+	r, w := pipe(t)
+	if rawFD(conn, true) == nil || rawFD(r, false) == nil || rawFD(w, false) == nil {
+		t.Fatal("socket or os.Pipe refused")
+	}
+	var fds [2]int
+	if err := syscall.Pipe(fds[:]); err != nil {
+		t.Fatal(err)
+	}
+	blocking := os.NewFile(uintptr(fds[0]), "blocking")
+	defer blocking.Close()
+	defer syscall.Close(fds[1])
+	if rawFD(blocking, false) != nil {
+		t.Fatal("a blocking pipe was taken")
+	}
+	other, _ := tcpPair(t)
+	if _, ok, _ := rawCopy(other, conn, Connection, Connection); ok {
+		t.Fatal("socket to socket was taken")
+	}
+}
+
+// TestRawConversationAfterStream: a stream large enough to go through the
+// bulk splice, then a conversation of small messages, through a relay
+// whose local ends are an echoing "child"'s pipes: every byte comes back,
+// in order, and each small message is answered without waiting for more
+// input (the bulk hand-over does not hold data back). Then the peer's EOF
+// reaches the child and the child's EOF reaches the peer.
+func TestRawConversationAfterStream(t *testing.T) {
+	conn, peer := tcpPair(t)
+	childIn, toChild := pipe(t)    // relay writes toChild
+	fromChild, childOut := pipe(t) // relay reads fromChild
+	go func() {
+		io.Copy(childOut, childIn) // the child: cat
+		childOut.Close()
+	}()
+	done := goRun(context.Background(), conn.(Conn), fromChild, toChild, Options{Idle: -1})
+
+	stream := make([]byte, 3<<20)
+	rand.Read(stream)
+	go peer.Write(stream)
+	got := make([]byte, len(stream))
+	if _, err := io.ReadFull(peer, got); err != nil || !bytes.Equal(got, stream) {
+		t.Fatalf("stream came back wrong: %v", err)
+	}
+	for i := 0; i < 200; i++ {
+		msg := []byte{byte(i), 'x', '\n'}
+		if _, err := peer.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		back := make([]byte, len(msg))
+		if _, err := io.ReadFull(peer, back); err != nil || !bytes.Equal(back, msg) {
+			t.Fatalf("message %d: got %q, %v", i, back, err)
+		}
+	}
+	peer.(*net.TCPConn).CloseWrite()
+	if rest, err := io.ReadAll(peer); err != nil || len(rest) != 0 {
+		t.Fatalf("after EOF the peer got %q, %v", rest, err)
+	}
+	if r := await(t, done); r.err != nil || r.st.Sent != r.st.Received || r.st.Sent != int64(len(stream))+600 {
+		t.Fatalf("Run = %+v, %v", r.st, r.err)
+	}
+}
+
+// TestRawErrorsName their stream: a write to a pipe nobody reads is the
+// local output's EPIPE; a reset is the connection's.
+func TestRawErrorsNameTheirStream(t *testing.T) {
+	conn, peer := tcpPair(t)
+	outR, outW := pipe(t)
+	outR.Close()
+	go peer.Write([]byte("data"))
+	_, err := copyStream(outW, conn, Output, Connection)
+	var e *Error
+	if !errors.As(err, &e) || e.Side != Output || !errors.Is(err, syscall.EPIPE) {
+		t.Fatalf("write to a closed pipe: %v", err)
+	}
+
+	conn, peer = tcpPair(t)
+	_, outW = pipe(t)
+	peer.(*net.TCPConn).SetLinger(0)
+	peer.Close() // RST
+	_, err = copyStream(outW, conn, Output, Connection)
+	if !errors.As(err, &e) || e.Side != Connection || !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("read of a reset connection: %v", err)
+	}
+}
