@@ -22,7 +22,7 @@ func refuse(c *cli.Context, _ *netcat.Config) error {
 		// drops source-routed packets by default
 		// (net.ipv4.conf.*.accept_source_route=0): a connection that
 		// silently never completes would be worse than a refusal.
-		return usagef("loose source routing (-g, -G) is not supported: Linux drops source-routed packets")
+		return usagef("loose source routing (-g, -G) is not supported: Linux, the BSDs, macOS and Windows drop source-routed packets by default")
 	}
 	if c.Bool("sctp") {
 		return usagef("--sctp is not supported by gcat: use TCP, or ncat for SCTP")
