@@ -20,7 +20,7 @@ bytes() { numfmt --from=iec "$1"; }
 PORT=$((41000 + RANDOM % 2000))
 nextport() {
   PORT=$((PORT + 1))
-  while ss -tan | grep -q ":$PORT "; do PORT=$((PORT + 1)); done
+  while ss -tuan | grep -q ":$PORT "; do PORT=$((PORT + 1)); done
 }
 
 # waitlisten PORT|PATH: bounded poll of the kernel's socket table, so a
@@ -33,6 +33,16 @@ waitlisten() {
     sleep 0.01
   done
   log "server did not listen on $1"; return 1
+}
+
+# waitudp PORT: the same for a UDP socket bound to 127.0.0.1:PORT.
+waitudp() {
+  local i
+  for i in $(seq 500); do
+    ss -lun | grep -q "127.0.0.1:$1 " && return 0
+    sleep 0.01
+  done
+  log "server did not bind UDP $1"; return 1
 }
 
 nowns() { date +%s%N; }

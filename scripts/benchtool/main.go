@@ -4,12 +4,20 @@
 //
 //	benchtool echo  ADDR BYTES      send BYTES and read the echo concurrently; sha256 check
 //	benchtool conns ADDR N WANT     N sequential connections, each must read WANT\n then EOF
-//	benchtool rtt   ADDR N          N 64-byte round trips on one connection (median; -p99: and p99)
+//	                                (-tls: full TLS handshakes; prints conn/s, median handshake ms,
+//	                                median connection ms, client CPU ms per connection)
+//	benchtool rtt   ADDR N          N 64-byte round trips on one connection (median; -p99: and p99;
+//	                                -tls: over TLS)
 //	benchtool start N CMD [ARG...]  run CMD N times (output discarded), median wall time
 //	benchtool ready N ADDR CMD [ARG...]  run CMD N times, median time from exec to a connect to ADDR succeeding (PORT in ARGs: ADDR's port)
 //	benchtool golisten ADDR         the reference listener for ready: listen, accept one connection, exit
 //	benchtool fanout ADDR N ROUNDS [hold]  N clients on a broker; one message to all, ROUNDS times
 //	benchtool attack ADDR slowloris|silent N   N hostile connections held until stdin closes
+//	benchtool udpsend ADDR N RATE SIZE   N numbered SIZE-byte datagrams, RATE a second (0: flat out)
+//	benchtool udpsink SIZE          count the SIZE-byte records on stdin until EOF or -quiet
+//	benchtool udprecv ADDR          bind UDP ADDR, count datagrams and bytes until -quiet
+//	benchtool udpecho ADDR N SIZE WINDOW  N numbered datagrams to an echo server, WINDOW unanswered
+//	                                at most (-lost: give one up); echoed %, datagrams/s, median, p99 µs
 //
 // Each prints one line: a figure, or "FAIL reason" (exit status 1). Every
 // wait is bounded by -timeout, and echo gives up when nothing has come back
@@ -36,13 +44,16 @@ var (
 	timeout = flag.Duration("timeout", 120*time.Second, "bound on the whole measurement")
 	stall   = flag.Duration("stall", 10*time.Second, "echo: give up when nothing arrives for this long")
 	p99     = flag.Bool("p99", false, "rtt: print the 99th percentile after the median")
+	useTLS  = flag.Bool("tls", false, "conns, rtt: connect over TLS (any certificate, no session resumption)")
+	quiet   = flag.Duration("quiet", time.Second, "udpsink, udprecv: stop when nothing has come for this long")
+	lost    = flag.Duration("lost", 200*time.Millisecond, "udpecho: give up an echo after this long")
 )
 
 func main() {
 	flag.Parse()
 	args := flag.Args()
 	if len(args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool echo|conns|rtt|start ...")
+		fmt.Fprintln(os.Stderr, "usage: benchtool echo|conns|rtt|start|ready|golisten|fanout|attack|udpsend|udpsink|udprecv|udpecho ...")
 		os.Exit(2)
 	}
 	deadline := time.Now().Add(*timeout)
@@ -65,6 +76,14 @@ func main() {
 		out, err = ready(int(num(args, 1)), args[2], args[3:], deadline)
 	case "golisten":
 		out, err = golisten(args[1])
+	case "udpsend":
+		out, err = udpSend(args[1], num(args, 2), float64(num(args, 3)), int(num(args, 4)), deadline)
+	case "udpsink":
+		out, err = udpSink(int(num(args, 1)), *quiet, deadline)
+	case "udprecv":
+		out, err = udpRecv(args[1], *quiet, deadline)
+	case "udpecho":
+		out, err = udpEcho(args[1], num(args, 2), int(num(args, 3)), int(num(args, 4)), *lost, deadline)
 	default:
 		err = errors.New("unknown mode " + args[0])
 	}
@@ -168,6 +187,9 @@ func echo(addr string, size int64, deadline time.Time) (string, error) {
 }
 
 func conns(addr string, n int, want string, deadline time.Time) (string, error) {
+	if *useTLS {
+		return tlsConns(addr, n, want, deadline)
+	}
 	want += "\n"
 	start := time.Now()
 	for i := 0; i < n; i++ {
@@ -186,7 +208,7 @@ func conns(addr string, n int, want string, deadline time.Time) (string, error) 
 }
 
 func rtt(addr string, n int, deadline time.Time) (string, error) {
-	c, err := net.Dial("tcp", addr)
+	c, err := dial(addr, deadline)
 	if err != nil {
 		return "", err
 	}
