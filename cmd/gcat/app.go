@@ -20,20 +20,15 @@ import (
 // defaultPort is ncat's port when none is given.
 const defaultPort = 31337
 
-// run parses args and runs gcat. Until handled is closed (nil: at once)
-// nothing is written and nothing started: a closed stdout or stderr, a
-// child, a raw terminal must all find signal handling set up.
+// run parses args and runs gcat. Until handled is closed nothing is
+// written and nothing started: a closed stdout or stderr, a child, a raw
+// terminal must all find signal handling set up.
 func run(ctx context.Context, args []string, handled <-chan struct{}, stdout, stderr io.Writer) error {
-	if handled != nil {
-		stdout, stderr = gated{stdout, handled}, gated{stderr, handled}
-	}
-	cfg, err := parse(args, stdout, stderr)
+	cfg, err := parse(args, gated{stdout, handled}, gated{stderr, handled})
 	if cfg == nil || err != nil { // an error, or --help / --version done
 		return err
 	}
-	if handled != nil {
-		<-handled
-	}
+	<-handled
 	return netcat.Run(ctx, *cfg)
 }
 
@@ -89,12 +84,12 @@ func given(norm []string) map[string]bool {
 }
 
 // newApp builds the urfave/cli application from the option table, with a
-// flag for each option in used. Defining only the
-// options given keeps start-up short — a hundred flags cost more than the
-// parse — and changes nothing else: normalize has refused unknown options
-// already, and an option not given reads as its zero value either way. Its
-// own help and version flags are disabled: the default version flag claims
-// -v, and the help text is ncat's layout.
+// flag for each option in used. Defining only the options given keeps
+// start-up short — a hundred flags cost more than the parse — and changes
+// nothing else: normalize has refused unknown options already, and an
+// option not given reads as its zero value either way. Its own help and
+// version flags are disabled: the default version flag claims -v, and the
+// help text is ncat's layout.
 func newApp(stdout, stderr io.Writer, used map[string]bool, action cli.ActionFunc) *cli.App {
 	var flags []cli.Flag
 	for _, o := range options {

@@ -264,15 +264,24 @@ type Output struct {
 // Read reads the child's output. After the child has exited, a read that
 // stays blocked for the grace period (a grandchild holds the pipe open and
 // writes nothing) returns io.EOF.
-func (o *Output) Read(p []byte) (int, error) {
+func (o *Output) Read(p []byte) (n int, err error) {
+	err = o.graced(func() error {
+		n, err = o.f.Read(p)
+		return err
+	})
+	return n, err
+}
+
+// graced applies the grace period to one wait on the pipe.
+func (o *Output) graced(wait func() error) error {
 	if o.exited.Load() {
 		o.f.SetReadDeadline(time.Now().Add(o.grace))
 	}
-	n, err := o.f.Read(p)
+	err := wait()
 	if errors.Is(err, os.ErrDeadlineExceeded) && o.exited.Load() {
 		err = io.EOF
 	}
-	return n, err
+	return err
 }
 
 // SyscallConn gives the pipe to a relay that reads it with raw system
@@ -292,14 +301,7 @@ type outputConn struct {
 }
 
 func (c outputConn) Read(f func(fd uintptr) bool) error {
-	if c.o.exited.Load() {
-		c.o.f.SetReadDeadline(time.Now().Add(c.o.grace))
-	}
-	err := c.RawConn.Read(f)
-	if errors.Is(err, os.ErrDeadlineExceeded) && c.o.exited.Load() {
-		err = io.EOF
-	}
-	return err
+	return c.o.graced(func() error { return c.RawConn.Read(f) })
 }
 
 // SetReadDeadline lets the relay interrupt a blocked Read.
