@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"sort"
-	"syscall"
 	"time"
 )
 
@@ -36,8 +35,7 @@ func tlsConns(addr string, n int, want string, deadline time.Time) (string, erro
 	want += "\n"
 	hs := make([]time.Duration, 0, n)
 	whole := make([]time.Duration, 0, n)
-	var ru0, ru1 syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	cpu0 := cpuTime()
 	start := time.Now()
 	for i := 0; i < n; i++ {
 		t0 := time.Now()
@@ -67,8 +65,7 @@ func tlsConns(addr string, n int, want string, deadline time.Time) (string, erro
 		whole = append(whole, time.Since(t0))
 	}
 	secs := time.Since(start).Seconds()
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-	cpu := time.Duration(ru1.Utime.Nano() - ru0.Utime.Nano() + ru1.Stime.Nano() - ru0.Stime.Nano())
+	cpu := cpuTime() - cpu0
 	ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 	return fmt.Sprintf("%.0f %.2f %.2f %.2f", float64(n)/secs, ms(medianDur(hs)), ms(medianDur(whole)),
 		ms(cpu)/float64(n)), nil
