@@ -55,7 +55,9 @@ func rawCopy(dst io.Writer, src io.Reader, dstSide, srcSide Side) (n int64, ok b
 		return 0, false, nil
 	}
 	c := &rawCopier{src: s, dst: d, tr: tr, srcSide: srcSide, dstSide: dstSide}
-	if f, isFile := dst.(*os.File); isFile && sockSrc {
+	// Not for a tracked source: its silence is a policy's input (-q after
+	// the connection's silence, -i), and a splice in progress would hide it.
+	if f, isFile := dst.(*os.File); isFile && sockSrc && tr == nil {
 		c.bulk = func() (int64, error) {
 			n, err := f.ReadFrom(&io.LimitedReader{R: inner, N: bulkChunk})
 			return n, spliceError(err, srcSide, dstSide, false)
