@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -41,7 +42,16 @@ type Listener struct {
 
 type sessionKey struct {
 	sock int
-	peer string
+	ap   netip.AddrPort // a UDP peer
+	unix string         // a Unix datagram peer's address
+}
+
+func keyOf(s *socket, from peer) sessionKey {
+	k := sessionKey{sock: s.idx, ap: from.ap}
+	if from.unix != nil {
+		k.unix = from.unix.String()
+	}
+	return k
 }
 
 // Listen serves the datagram sockets pcs (UDP or Unix datagram). The
@@ -132,20 +142,21 @@ func (l *Listener) readLoop(s *socket) {
 			}
 			continue // an ICMP error reported on the socket, and the like
 		}
-		l.route(s, append([]byte(nil), buf[:n]...), from, dst)
+		l.route(s, getBuf(buf[:n]), from, dst)
 	}
 }
 
 // route hands a datagram to its peer's session, starting one for a new peer.
-func (l *Listener) route(s *socket, data []byte, from net.Addr, dst net.IP) {
-	key := sessionKey{s.idx, from.String()}
+func (l *Listener) route(s *socket, data *[]byte, from peer, dst netip.Addr) {
+	key := keyOf(s, from)
 	l.mu.Lock()
 	sess := l.sessions[key]
 	if sess == nil {
 		switch {
 		case !l.accepting:
 			l.mu.Unlock()
-			l.dropped(from, "not accepting new peers")
+			putBuf(data)
+			l.dropped(from.addr(), "not accepting new peers")
 			return
 		}
 		sess = newSession(l, s, from, key)
@@ -154,7 +165,8 @@ func (l *Listener) route(s *socket, data []byte, from net.Addr, dst net.IP) {
 		case l.newc <- sess:
 		default:
 			l.mu.Unlock()
-			l.dropped(from, "too many new peers waiting")
+			putBuf(data)
+			l.dropped(sess.peer, "too many new peers waiting")
 			return
 		}
 		l.sessions[key] = sess
@@ -172,7 +184,8 @@ func (l *Listener) route(s *socket, data []byte, from net.Addr, dst net.IP) {
 	}
 	l.mu.Unlock()
 	if full {
-		l.dropped(from, "its session's queue is full")
+		putBuf(data)
+		l.dropped(sess.peer, "its session's queue is full")
 	}
 }
 

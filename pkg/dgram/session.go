@@ -3,6 +3,7 @@ package dgram
 import (
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -15,13 +16,16 @@ type Session struct {
 	l    *Listener
 	s    *socket
 	peer net.Addr
+	from peer // peer, as the socket gives and takes it
 	key  sessionKey
 
 	rmu     sync.Mutex // serialises Reads, which own pending and expired
-	in      chan []byte
-	pending []byte // the rest of a datagram longer than a Read's buffer
+	in      chan *[]byte
+	pending []byte  // the rest of a datagram longer than a Read's buffer
+	held    *[]byte // the buffer pending is in, recycled once it is read
+	expiry  *time.Timer
 	last    atomic.Int64
-	dst     atomic.Pointer[net.IP]
+	src     atomic.Pointer[source] // where replies come from
 	rd      deadline
 
 	closed    chan struct{}
@@ -29,24 +33,24 @@ type Session struct {
 	expired   bool
 }
 
-func newSession(l *Listener, s *socket, peer net.Addr, key sessionKey) *Session {
-	sess := &Session{l: l, s: s, peer: peer, key: key, in: make(chan []byte, queueLen), closed: make(chan struct{})}
+func newSession(l *Listener, s *socket, from peer, key sessionKey) *Session {
+	sess := &Session{l: l, s: s, peer: from.addr(), from: from, key: key, in: make(chan *[]byte, queueLen), closed: make(chan struct{})}
 	sess.last.Store(time.Now().UnixNano())
 	sess.rd.init()
 	return sess
 }
 
-func (s *Session) setDst(ip net.IP) {
-	if ip != nil {
-		s.dst.Store(&ip)
+// setDst records the local address the peer's latest datagram was sent to,
+// the source of the replies. It rarely changes: it is stored only when it
+// does, so that a datagram costs no allocation here.
+func (s *Session) setDst(a netip.Addr) {
+	if !a.IsValid() {
+		return
 	}
-}
-
-func (s *Session) localIP() net.IP {
-	if p := s.dst.Load(); p != nil {
-		return *p
+	if cur := s.src.Load(); cur != nil && cur.addr == a {
+		return
 	}
-	return nil
+	s.src.Store(s.s.source(a))
 }
 
 // Read returns the next datagram (or what a shorter buffer leaves of it).
@@ -65,6 +69,10 @@ func (s *Session) Read(p []byte) (int, error) {
 	if len(s.pending) > 0 {
 		n := copy(p, s.pending)
 		s.pending = s.pending[n:]
+		if len(s.pending) == 0 {
+			putBuf(s.held)
+			s.held = nil
+		}
 		return n, nil
 	}
 	for {
@@ -77,8 +85,13 @@ func (s *Session) Read(p []byte) (int, error) {
 				return 0, io.EOF
 			}
 		}
+		// Under load a datagram is already queued: no timer to arm.
+		select {
+		case d := <-s.in:
+			return s.take(p, d), nil
+		default:
+		}
 		var expire <-chan time.Time
-		var timer *time.Timer
 		if e := s.l.opt.Expire; e > 0 {
 			left := time.Until(time.Unix(0, s.last.Load()).Add(e))
 			if left <= 0 {
@@ -86,33 +99,43 @@ func (s *Session) Read(p []byte) (int, error) {
 				s.l.forget(s, false)
 				continue
 			}
-			timer = time.NewTimer(left)
-			expire = timer.C
+			// One timer per session, reset per Read: since Go 1.23 a
+			// stopped or reset timer delivers no stale tick.
+			if s.expiry == nil {
+				s.expiry = time.NewTimer(left)
+			} else {
+				s.expiry.Reset(left)
+			}
+			expire = s.expiry.C
 		}
 		select {
 		case d := <-s.in:
-			stopTimer(timer)
+			s.stopExpiry()
 			return s.take(p, d), nil
 		case <-s.closed:
-			stopTimer(timer)
+			s.stopExpiry()
 			return 0, net.ErrClosed
 		case <-s.rd.wait():
-			stopTimer(timer)
+			s.stopExpiry()
 			return 0, os.ErrDeadlineExceeded
 		case <-expire:
 		}
 	}
 }
 
-func (s *Session) take(p, d []byte) int {
-	n := copy(p, d)
-	s.pending = d[n:]
+func (s *Session) take(p []byte, d *[]byte) int {
+	n := copy(p, *d)
+	if n == len(*d) {
+		putBuf(d)
+		return n
+	}
+	s.pending, s.held = (*d)[n:], d
 	return n
 }
 
-func stopTimer(t *time.Timer) {
-	if t != nil {
-		t.Stop()
+func (s *Session) stopExpiry() {
+	if s.expiry != nil {
+		s.expiry.Stop()
 	}
 }
 
@@ -124,7 +147,8 @@ func (s *Session) Write(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	default:
 	}
-	return split(p, func(b []byte) (int, error) { return s.s.write(b, s.localIP(), s.peer) })
+	src := s.src.Load()
+	return split(p, func(b []byte) (int, error) { return s.s.write(b, src, s.from) })
 }
 
 // CloseWrite does nothing: datagrams have no end-of-stream to pass on.
@@ -144,8 +168,8 @@ func (s *Session) Close() error {
 func (s *Session) LocalAddr() net.Addr {
 	a := s.s.pc.LocalAddr()
 	if u, ok := a.(*net.UDPAddr); ok {
-		if ip := s.localIP(); ip != nil {
-			return &net.UDPAddr{IP: ip, Port: u.Port}
+		if src := s.src.Load(); src != nil {
+			return &net.UDPAddr{IP: src.addr.AsSlice(), Port: u.Port}
 		}
 	}
 	return a
@@ -203,4 +227,29 @@ func (d *deadline) wait() <-chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.ch
+}
+
+// pooled is the capacity of the recycled buffers that carry a datagram from
+// the socket's read loop to its session: most datagrams fit, and a session
+// relaying tens of thousands a second then allocates nothing per datagram.
+const pooled = 2048
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, pooled); return &b }}
+
+// getBuf returns a copy of d, in a recycled buffer if it fits one.
+func getBuf(d []byte) *[]byte {
+	if len(d) > pooled {
+		b := append([]byte(nil), d...)
+		return &b
+	}
+	b := bufPool.Get().(*[]byte)
+	*b = append((*b)[:0], d...)
+	return b
+}
+
+// putBuf recycles b, which nobody may use after.
+func putBuf(b *[]byte) {
+	if b != nil && cap(*b) == pooled {
+		bufPool.Put(b)
+	}
 }

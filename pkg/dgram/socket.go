@@ -2,6 +2,7 @@ package dgram
 
 import (
 	"net"
+	"net/netip"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -14,47 +15,81 @@ type socket struct {
 	pc  net.PacketConn
 	p4  *ipv4.PacketConn
 	p6  *ipv6.PacketConn
+
+	// UDP is read with the standard library's ReadMsgUDPAddrPort and its
+	// control message parsed here: x/net's ReadFrom costs a getsockopt and
+	// several allocations per datagram. Only readLoop touches these.
+	udp *net.UDPConn
+	oob []byte
+	cm4 ipv4.ControlMessage
+	cm6 ipv6.ControlMessage
 }
 
 func newSocket(idx int, pc net.PacketConn) *socket {
 	s := &socket{idx: idx, pc: pc}
 	if a, ok := pc.LocalAddr().(*net.UDPAddr); ok {
+		s.udp, _ = pc.(*net.UDPConn)
 		if a.IP.To4() != nil {
 			p := ipv4.NewPacketConn(pc)
 			if p.SetControlMessage(ipv4.FlagDst, true) == nil {
 				s.p4 = p
+				s.oob = ipv4.NewControlMessage(ipv4.FlagDst)
 			}
 		} else {
 			p := ipv6.NewPacketConn(pc)
 			if p.SetControlMessage(ipv6.FlagDst, true) == nil {
 				s.p6 = p
+				s.oob = ipv6.NewControlMessage(ipv6.FlagDst)
 			}
 		}
 	}
 	return s
 }
 
-func (s *socket) read(b []byte) (n int, from net.Addr, dst net.IP, err error) {
-	switch {
-	case s.p4 != nil:
-		var cm *ipv4.ControlMessage
-		n, cm, from, err = s.p4.ReadFrom(b)
-		if cm != nil {
-			dst = cm.Dst
-		}
-	case s.p6 != nil:
-		var cm *ipv6.ControlMessage
-		n, cm, from, err = s.p6.ReadFrom(b)
-		if cm != nil {
-			dst = cm.Dst
-		}
-	default:
-		n, from, err = s.pc.ReadFrom(b)
+// peer is who sent a datagram: a UDP address, or a Unix socket's address.
+type peer struct {
+	ap   netip.AddrPort
+	unix net.Addr
+}
+
+// addr is p as a net.Addr, made once per session rather than per datagram.
+func (p peer) addr() net.Addr {
+	if p.unix != nil {
+		return p.unix
 	}
-	if err == nil && isNil(from) {
+	return net.UDPAddrFromAddrPort(p.ap)
+}
+
+// read returns the next datagram's sender and, when the socket tells, the
+// local address it was sent to.
+func (s *socket) read(b []byte) (n int, from peer, dst netip.Addr, err error) {
+	if s.udp != nil {
+		var oobn int
+		n, oobn, _, from.ap, err = s.udp.ReadMsgUDPAddrPort(b, s.oob)
+		if err != nil || oobn == 0 {
+			return n, from, dst, err
+		}
+		var ip net.IP
+		switch {
+		case s.p4 != nil:
+			if s.cm4.Parse(s.oob[:oobn]) == nil {
+				ip = s.cm4.Dst
+			}
+		case s.p6 != nil:
+			if s.cm6.Parse(s.oob[:oobn]) == nil {
+				ip = s.cm6.Dst
+			}
+		}
+		dst, _ = netip.AddrFromSlice(ip)
+		return n, from, dst, nil
+	}
+	var a net.Addr
+	n, a, err = s.pc.ReadFrom(b)
+	if err == nil && isNil(a) {
 		// A Unix datagram from an unbound socket: nobody to answer.
-		from = &net.UnixAddr{Net: "unixgram"}
+		a = &net.UnixAddr{Net: "unixgram"}
 	}
+	from.unix = a
 	return n, from, dst, err
 }
 
@@ -63,12 +98,33 @@ func isNil(a net.Addr) bool {
 	return a == nil || ok && u == nil
 }
 
-func (s *socket) write(b []byte, src net.IP, to net.Addr) (int, error) {
+// source is the local address a session's replies come from, with the
+// control message that says so, made once per address.
+type source struct {
+	addr netip.Addr
+	oob  []byte
+}
+
+func (s *socket) source(a netip.Addr) *source {
+	src := &source{addr: a}
 	switch {
-	case s.p4 != nil && src != nil:
-		return s.p4.WriteTo(b, &ipv4.ControlMessage{Src: src}, to)
-	case s.p6 != nil && src != nil:
-		return s.p6.WriteTo(b, &ipv6.ControlMessage{Src: src}, to)
+	case s.p4 != nil:
+		src.oob = (&ipv4.ControlMessage{Src: a.AsSlice()}).Marshal()
+	case s.p6 != nil:
+		src.oob = (&ipv6.ControlMessage{Src: a.AsSlice()}).Marshal()
 	}
-	return s.pc.WriteTo(b, to)
+	return src
+}
+
+// write sends b to a peer, from src if it is known.
+func (s *socket) write(b []byte, src *source, to peer) (int, error) {
+	if s.udp != nil && to.unix == nil {
+		var oob []byte
+		if src != nil {
+			oob = src.oob
+		}
+		n, _, err := s.udp.WriteMsgUDPAddrPort(b, oob, to.ap)
+		return n, err
+	}
+	return s.pc.WriteTo(b, to.unix)
 }
