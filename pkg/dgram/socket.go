@@ -119,11 +119,10 @@ func (s *socket) source(a netip.Addr) *source {
 // write sends b to a peer, from src if it is known.
 func (s *socket) write(b []byte, src *source, to peer) (int, error) {
 	if s.udp != nil && to.unix == nil {
-		var oob []byte
-		if src != nil {
-			oob = src.oob
+		if src == nil || src.oob == nil {
+			return s.udp.WriteToUDPAddrPort(b, to.ap)
 		}
-		n, _, err := s.udp.WriteMsgUDPAddrPort(b, oob, to.ap)
+		n, _, err := s.udp.WriteMsgUDPAddrPort(b, src.oob, to.ap)
 		return n, err
 	}
 	return s.pc.WriteTo(b, to.unix)
