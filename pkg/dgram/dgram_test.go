@@ -894,3 +894,30 @@ func TestManyPeersEcho(t *testing.T) {
 		t.Errorf("socket still open after every session closed: %v", err)
 	}
 }
+
+// TestDualStackPeer: a dual-stack socket (one a service manager hands over,
+// say) sees an IPv4 peer as an IPv4-mapped IPv6 address. The session must
+// name it as IPv4 and answer it, from the address it sent to.
+func TestDualStackPeer(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "[::]:0")
+	if err != nil {
+		t.Skipf("no dual-stack UDP socket here: %v", err)
+	}
+	l := dgram.Listen([]net.PacketConn{pc}, dgram.Options{})
+	t.Cleanup(func() { l.Close() })
+	port := pc.LocalAddr().(*net.UDPAddr).Port
+	c := dialUDP(t, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	send(t, c, []byte("ping"))
+	s := accept(t, l)
+	if got, want := s.RemoteAddr().String(), c.LocalAddr().String(); got != want {
+		t.Errorf("RemoteAddr = %s, want %s", got, want)
+	}
+	expectRead(t, s, []byte("ping"))
+	send(t, s, []byte("pong"))
+	c.SetReadDeadline(time.Now().Add(wait))
+	buf := make([]byte, 64)
+	n, err := c.Read(buf)
+	if err != nil || string(buf[:n]) != "pong" {
+		t.Fatalf("client read %q, %v; want %q", buf[:n], err, "pong")
+	}
+}
