@@ -41,15 +41,15 @@ type Listener struct {
 }
 
 type sessionKey struct {
-	sock int
-	ap   netip.AddrPort // a UDP peer
-	unix string         // a Unix datagram peer's address
+	sock  int
+	ap    netip.AddrPort // a UDP peer
+	other string         // any other peer's address (a Unix datagram socket's)
 }
 
 func keyOf(s *socket, from peer) sessionKey {
 	k := sessionKey{sock: s.idx, ap: from.ap}
-	if from.unix != nil {
-		k.unix = from.unix.String()
+	if from.other != nil {
+		k.other = from.other.String()
 	}
 	return k
 }

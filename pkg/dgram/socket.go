@@ -13,13 +13,15 @@ import (
 type socket struct {
 	idx int
 	pc  net.PacketConn
-	p4  *ipv4.PacketConn
-	p6  *ipv6.PacketConn
-
-	// UDP is read with the standard library's ReadMsgUDPAddrPort and its
-	// control message parsed here: x/net's ReadFrom costs a getsockopt and
-	// several allocations per datagram. Only readLoop touches these.
+	// udp is pc when it is UDP, read with the standard library's
+	// ReadMsgUDPAddrPort and its control message parsed here: x/net's
+	// PacketConn.ReadFrom costs a getsockopt and several allocations per
+	// datagram.
 	udp *net.UDPConn
+	// ctl is 4 or 6 once the socket reports each datagram's destination
+	// (IP_PKTINFO or its platform's equivalent) in a control message of
+	// that family, 0 if it cannot. oob, cm4 and cm6 are readLoop's own.
+	ctl int
 	oob []byte
 	cm4 ipv4.ControlMessage
 	cm6 ipv6.ControlMessage
@@ -30,32 +32,27 @@ func newSocket(idx int, pc net.PacketConn) *socket {
 	if a, ok := pc.LocalAddr().(*net.UDPAddr); ok {
 		s.udp, _ = pc.(*net.UDPConn)
 		if a.IP.To4() != nil {
-			p := ipv4.NewPacketConn(pc)
-			if p.SetControlMessage(ipv4.FlagDst, true) == nil {
-				s.p4 = p
-				s.oob = ipv4.NewControlMessage(ipv4.FlagDst)
+			if ipv4.NewPacketConn(pc).SetControlMessage(ipv4.FlagDst, true) == nil {
+				s.ctl, s.oob = 4, ipv4.NewControlMessage(ipv4.FlagDst)
 			}
-		} else {
-			p := ipv6.NewPacketConn(pc)
-			if p.SetControlMessage(ipv6.FlagDst, true) == nil {
-				s.p6 = p
-				s.oob = ipv6.NewControlMessage(ipv6.FlagDst)
-			}
+		} else if ipv6.NewPacketConn(pc).SetControlMessage(ipv6.FlagDst, true) == nil {
+			s.ctl, s.oob = 6, ipv6.NewControlMessage(ipv6.FlagDst)
 		}
 	}
 	return s
 }
 
-// peer is who sent a datagram: a UDP address, or a Unix socket's address.
+// peer is who sent a datagram: a UDP address, or, on any other socket (a
+// Unix datagram one), the address the socket gave.
 type peer struct {
-	ap   netip.AddrPort
-	unix net.Addr
+	ap    netip.AddrPort
+	other net.Addr
 }
 
 // addr is p as a net.Addr, made once per session rather than per datagram.
 func (p peer) addr() net.Addr {
-	if p.unix != nil {
-		return p.unix
+	if p.other != nil {
+		return p.other
 	}
 	return net.UDPAddrFromAddrPort(p.ap)
 }
@@ -70,12 +67,12 @@ func (s *socket) read(b []byte) (n int, from peer, dst netip.Addr, err error) {
 			return n, from, dst, err
 		}
 		var ip net.IP
-		switch {
-		case s.p4 != nil:
+		switch s.ctl {
+		case 4:
 			if s.cm4.Parse(s.oob[:oobn]) == nil {
 				ip = s.cm4.Dst
 			}
-		case s.p6 != nil:
+		case 6:
 			if s.cm6.Parse(s.oob[:oobn]) == nil {
 				ip = s.cm6.Dst
 			}
@@ -89,7 +86,7 @@ func (s *socket) read(b []byte) (n int, from peer, dst netip.Addr, err error) {
 		// A Unix datagram from an unbound socket: nobody to answer.
 		a = &net.UnixAddr{Net: "unixgram"}
 	}
-	from.unix = a
+	from.other = a
 	return n, from, dst, err
 }
 
@@ -107,10 +104,10 @@ type source struct {
 
 func (s *socket) source(a netip.Addr) *source {
 	src := &source{addr: a}
-	switch {
-	case s.p4 != nil:
+	switch s.ctl {
+	case 4:
 		src.oob = (&ipv4.ControlMessage{Src: a.AsSlice()}).Marshal()
-	case s.p6 != nil:
+	case 6:
 		src.oob = (&ipv6.ControlMessage{Src: a.AsSlice()}).Marshal()
 	}
 	return src
@@ -118,12 +115,12 @@ func (s *socket) source(a netip.Addr) *source {
 
 // write sends b to a peer, from src if it is known.
 func (s *socket) write(b []byte, src *source, to peer) (int, error) {
-	if s.udp != nil && to.unix == nil {
+	if s.udp != nil && to.other == nil {
 		if src == nil || src.oob == nil {
 			return s.udp.WriteToUDPAddrPort(b, to.ap)
 		}
 		n, _, err := s.udp.WriteMsgUDPAddrPort(b, src.oob, to.ap)
 		return n, err
 	}
-	return s.pc.WriteTo(b, to.unix)
+	return s.pc.WriteTo(b, to.other)
 }
