@@ -190,8 +190,11 @@ func (s *server) serve(c net.Conn) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer s.release()
-		if err := run(); err != nil && s.ctx.Err() == nil {
+		err := run()
+		// The slot is free before the lines about the end are written: a
+		// client started on "ended" must find room.
+		s.release()
+		if err != nil && s.ctx.Err() == nil {
 			s.log.Infof("%s: %v", peer, err)
 		}
 		s.log.Debugf("Connection from %s ended.", peer)

@@ -82,11 +82,16 @@ func conn(t *testing.T) (client, server net.Conn) {
 	return client, server
 }
 
-// recLog records the pipeline's lines.
+// recLog records the pipeline's lines. If hold is set, the writer of a
+// line containing it waits, once the line is recorded, until resume is
+// closed: what the pipeline has done before writing the line is then all
+// that has happened.
 type recLog struct {
-	mu    sync.Mutex
-	lines []string
-	added chan string
+	mu     sync.Mutex
+	lines  []string
+	added  chan string
+	hold   string
+	resume chan struct{}
 }
 
 func newRecLog() *recLog { return &recLog{added: make(chan string, 10000)} }
@@ -97,6 +102,9 @@ func (l *recLog) add(level, format string, args ...any) {
 	l.lines = append(l.lines, line)
 	l.mu.Unlock()
 	l.added <- line
+	if l.hold != "" && strings.Contains(line, l.hold) {
+		<-l.resume
+	}
 }
 
 func (l *recLog) Infof(format string, args ...any)  { l.add("info", format, args...) }
@@ -188,10 +196,13 @@ func roundTrip(t *testing.T, c net.Conn, msg string) {
 }
 
 // TestLimit: -m connections are served at once; the next is closed at once
-// and logged; once one ends, there is room again.
+// and logged; once one ends, there is room again — already when its
+// "ended" line is out, which the log holds up to prove it.
 func TestLimit(t *testing.T) {
 	ln, log := newFake(), newRecLog()
+	log.hold, log.resume = "ended", make(chan struct{})
 	run(t, ln, Options{MaxConns: 2, Log: log}, echo)
+	t.Cleanup(func() { close(log.resume) }) // before Serve is stopped
 	var clients []net.Conn
 	for i := 0; i < 3; i++ {
 		c, s := conn(t)
