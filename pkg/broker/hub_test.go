@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -82,15 +84,23 @@ func TestHub(t *testing.T) {
 // others; it is dropped, with a log line, once too far behind. Local input
 // goes at the pace of the fastest client, so a client that keeps reading is
 // never too far behind.
+//
+// Until its socket buffers are full, a client that has stopped reading
+// takes data as fast as the kernel does and so may be the fastest: the
+// queue must hold more than those buffers, or a reader that is slow to be
+// scheduled falls behind the stalled client's buffered progress and is
+// the one dropped (as the test did on a loaded machine with a 1 MiB queue).
+// gcat's own hub queue (pkg/netcat) is 16 MiB.
 func TestHubSlowClient(t *testing.T) {
 	var logged sync.Map
 	logf := func(format string, args ...any) { logged.Store(format, true) }
-	srv := startGcat(t, Options{Output: &syncWriter{}, EndWithLocal: true, MaxQueue: 1 << 20, Logf: logf})
+	queue := 2 * maxSendBuffer()
+	srv := startGcat(t, Options{Output: &syncWriter{}, EndWithLocal: true, MaxQueue: queue, Logf: logf})
 	stalled := dial(t, srv.addr())
 	stalled.SetReadBuffer(4096)
 	reader := dial(t, srv.addr())
 	srv.waitAdded(t, 2)
-	data := pattern(3, 32<<20) // far more than the queue and the socket buffers hold
+	data := pattern(3, 4*queue) // far more than the queue and the socket buffers hold
 	go func() {
 		srv.input().Write(data)
 		srv.input().Close()
@@ -108,6 +118,18 @@ func TestHubSlowClient(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("the stalled client ended with %v, want a reset", err)
 	}
+}
+
+// maxSendBuffer is the most a TCP socket's send buffer grows to: Linux's
+// tcp_wmem maximum, or 4 MiB (its default) where that cannot be read.
+func maxSendBuffer() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/tcp_wmem")
+	if f := strings.Fields(string(b)); err == nil && len(f) == 3 {
+		if n, err := strconv.Atoi(f[2]); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 4 << 20
 }
 
 // TestLocalInputWaits: local input faster than every client waits for the
