@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 
+	"github.com/gcat-dev/gcat/internal/rawio"
 	"github.com/gcat-dev/gcat/pkg/dtls"
 	"github.com/gcat-dev/gcat/pkg/neterr"
 	"github.com/gcat-dev/gcat/pkg/tlsconf"
@@ -48,7 +49,7 @@ func (r *runner) prepareTLS() error {
 // tlsHandshake is the pipeline's handshake with --ssl: the server side of
 // TLS on an accepted connection.
 func (r *runner) tlsHandshake(ctx context.Context, c net.Conn) (net.Conn, error) {
-	tc := tls.Server(c, r.serverTLS)
+	tc := tls.Server(rawio.Wrap(c), r.serverTLS)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, tlsconf.Reason(err)
 	}
@@ -91,7 +92,7 @@ func (r *runner) secureClient(ctx context.Context, c net.Conn) (net.Conn, error)
 		r.reportServer(dc.ConnectionState(), target, "DTLS")
 		return dc, nil
 	}
-	tc := tls.Client(c, r.clientTLS)
+	tc := tls.Client(rawio.Wrap(c), r.clientTLS)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		c.Close()
 		return nil, &neterr.Error{Op: "tls handshake with", Addr: target, Err: tlsconf.Reason(err)}

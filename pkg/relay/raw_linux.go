@@ -1,26 +1,24 @@
 package relay
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"os"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gcat-dev/gcat/internal/rawio"
 )
 
-// Between a stream socket and a pipe — an -e child's stdin and stdout, a
-// non-blocking stdin or stdout — the relay reads and writes with raw
-// system calls and waits in the Go netpoller. A read or write on a
-// non-blocking descriptor never sleeps, so it need not be announced to the
-// scheduler (entersyscall): announced, every one of them wakes the
-// runtime's monitor thread when the process was idle, which is the case at
-// each message of a conversation. On a 2-vCPU machine that wake-up costs
-// more than the copy: a round trip through -e /bin/cat took a third more
-// CPU and a fifth more time with the standard library's reads and writes
-// (docs/benchmarks.md).
+// Between a stream socket or a TLS connection and a pipe — an -e child's
+// stdin and stdout, a non-blocking stdin or stdout — the relay reads and
+// writes the socket and the pipe with raw system calls and waits in the Go
+// netpoller (internal/rawio says why). A TLS connection reads and writes
+// its socket the same way when rawio.Wrap is under it, as pkg/netcat puts
+// it; the relay calls its Read and Write.
 //
 // A read that fills the whole buffer means a stream rather than a
 // conversation: socket -> pipe then goes through Go's splice path for the
@@ -37,24 +35,45 @@ type rawConn interface {
 	SyscallConn() (syscall.RawConn, error)
 }
 
-// rawCopy copies src to dst as described above, when one is a stream
-// socket and the other a non-blocking pipe; ok is false when it does not
-// apply. A trackedReader source is seen through and kept informed.
+// rawCopy copies src to dst as described above, when one is a
+// non-blocking pipe and the other a stream socket or a TLS connection; ok is
+// false when it does not apply.
 func rawCopy(dst io.Writer, src io.Reader, dstSide, srcSide Side) (n int64, ok bool, err error) {
+	c := newRawCopier(dst, src, dstSide, srcSide)
+	if c == nil {
+		return 0, false, nil
+	}
+	n, err = c.run()
+	return n, true, err
+}
+
+// newRawCopier returns the copier for src -> dst, or nil when the raw path
+// does not apply. A trackedReader source is seen through and kept
+// informed.
+func newRawCopier(dst io.Writer, src io.Reader, dstSide, srcSide Side) *rawCopier {
 	tr, _ := src.(*trackedReader)
 	inner := src
 	if tr != nil {
 		inner = tr.r
 	}
 	sockSrc, sockDst := isStreamSocket(inner), isStreamSocket(dst)
-	if sockSrc == sockDst {
-		return 0, false, nil
+	tlsSrc, tlsDst := isTLS(inner), isTLS(dst)
+	c := &rawCopier{srcR: src, dstW: dst, srcSide: srcSide, dstSide: dstSide}
+	switch {
+	case (sockSrc || tlsSrc) && !sockDst && !tlsDst:
+		c.dst = rawFD(dst, false)
+		if sockSrc {
+			c.src, c.tr = rawFD(inner, true), tr
+		}
+	case (sockDst || tlsDst) && !sockSrc && !tlsSrc:
+		c.src, c.tr = rawFD(inner, false), tr
+		if sockDst {
+			c.dst = rawFD(dst, true)
+		}
 	}
-	s, d := rawFD(inner, sockSrc), rawFD(dst, sockDst)
-	if s == nil || d == nil {
-		return 0, false, nil
+	if c.src == nil && !tlsSrc || c.dst == nil && !tlsDst {
+		return nil
 	}
-	c := &rawCopier{src: s, dst: d, tr: tr, srcSide: srcSide, dstSide: dstSide}
 	// Not for a tracked source: its silence is a policy's input (-q after
 	// the connection's silence, -i), and a splice in progress would hide it.
 	if f, isFile := dst.(*os.File); isFile && sockSrc && tr == nil {
@@ -63,8 +82,12 @@ func rawCopy(dst io.Writer, src io.Reader, dstSide, srcSide Side) (n int64, ok b
 			return n, spliceError(err, srcSide, dstSide, false)
 		}
 	}
-	n, err = c.run()
-	return n, true, err
+	return c
+}
+
+func isTLS(x any) bool {
+	_, ok := x.(*tls.Conn)
+	return ok
 }
 
 // rawFD returns x's RawConn if x is a socket (sock) or a pipe in
@@ -96,10 +119,14 @@ func rawFD(x any, sock bool) syscall.RawConn {
 	return rc
 }
 
-// rawCopier is one direction's copy loop.
+// rawCopier is one direction's copy loop. A side with a RawConn is read
+// or written with raw system calls; the other (a TLS connection) with its
+// own Read or Write.
 type rawCopier struct {
 	src, dst         syscall.RawConn
-	tr               *trackedReader // the source's tracker, if any
+	srcR             io.Reader
+	dstW             io.Writer
+	tr               *trackedReader // the raw source's tracker, if any
 	bulk             func() (int64, error)
 	srcSide, dstSide Side
 }
@@ -111,13 +138,15 @@ func (c *rawCopier) run() (int64, error) {
 	var total int64
 	for {
 		n, err := c.read(buf)
+		if n > 0 {
+			if err := c.write(buf[:n]); err != nil {
+				return total, err
+			}
+			total += int64(n)
+		}
 		if err != nil || n == 0 {
 			return total, err
 		}
-		if err := c.write(buf[:n]); err != nil {
-			return total, err
-		}
-		total += int64(n)
 		if n == len(buf) && c.bulk != nil {
 			m, err := c.bulk()
 			total += m
@@ -128,18 +157,29 @@ func (c *rawCopier) run() (int64, error) {
 	}
 }
 
-// read reads once from the source; 0 and no error is its EOF.
+// read reads once from the source; 0 and no error is its EOF. A source
+// that is not raw may return data and its end at once: n > 0 with a nil
+// error after which the next read says EOF is the same to run.
 func (c *rawCopier) read(p []byte) (int, error) {
+	for c.src == nil {
+		n, err := c.srcR.Read(p)
+		switch {
+		case err == io.EOF && n > 0:
+			c.srcR = eofReader{}
+		case err == io.EOF:
+			return 0, nil
+		case err != nil:
+			return n, &Error{Side: c.srcSide, Err: causeOf(err)}
+		}
+		if n > 0 {
+			return n, nil
+		} // a Read that returns nothing has not ended: read again
+	}
 	if c.tr != nil {
 		c.tr.since.Store(time.Now().UnixNano())
 		defer c.tr.since.Store(0)
 	}
-	var n int
-	var errno syscall.Errno
-	err := c.src.Read(func(fd uintptr) bool {
-		n, errno = rawIO(unix.SYS_READ, fd, p)
-		return errno != unix.EAGAIN
-	})
+	n, err := rawio.Read(c.src, p)
 	if c.tr != nil {
 		c.tr.n.Add(int64(n))
 	}
@@ -148,39 +188,25 @@ func (c *rawCopier) read(p []byte) (int, error) {
 		return 0, nil // the source's own end, from its RawConn's policy
 	case err != nil:
 		return 0, &Error{Side: c.srcSide, Err: causeOf(err)}
-	case errno != 0:
-		return 0, &Error{Side: c.srcSide, Err: errno}
 	}
 	return n, nil
 }
 
 // write writes all of p to the destination.
 func (c *rawCopier) write(p []byte) error {
-	for len(p) > 0 {
-		var n int
-		var errno syscall.Errno
-		err := c.dst.Write(func(fd uintptr) bool {
-			n, errno = rawIO(unix.SYS_WRITE, fd, p)
-			return errno != unix.EAGAIN
-		})
-		switch {
-		case err != nil:
-			return &Error{Side: c.dstSide, Err: causeOf(err)}
-		case errno != 0:
-			return &Error{Side: c.dstSide, Err: errno}
-		}
-		p = p[n:]
+	var err error
+	if c.dst == nil {
+		_, err = c.dstW.Write(p)
+	} else {
+		_, err = rawio.Write(c.dst, p)
+	}
+	if err != nil {
+		return &Error{Side: c.dstSide, Err: causeOf(err)}
 	}
 	return nil
 }
 
-// rawIO is read(2) or write(2) on a non-blocking descriptor, retried if a
-// signal interrupted it.
-func rawIO(trap uintptr, fd uintptr, p []byte) (int, syscall.Errno) {
-	for {
-		r, _, e := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		if e != unix.EINTR {
-			return int(r), e
-		}
-	}
-}
+// eofReader is a source that has ended.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }

@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
 	"os"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/gcat-dev/gcat/internal/rawio"
+	"github.com/gcat-dev/gcat/internal/testpki"
+	"github.com/gcat-dev/gcat/pkg/halfclose"
 )
 
 // TestRawPathChosen: the raw path takes a socket and a non-blocking pipe,
@@ -34,6 +40,82 @@ func TestRawPathChosen(t *testing.T) {
 	other, _ := tcpPair(t)
 	if _, ok, _ := rawCopy(other, conn, Connection, Connection); ok {
 		t.Fatal("socket to socket was taken")
+	}
+	tc := tls.Client(conn, &tls.Config{})
+	if newRawCopier(w, tc, Input, Connection) == nil || newRawCopier(tc, r, Connection, Output) == nil {
+		t.Fatal("TLS to or from a non-blocking pipe was not taken")
+	}
+	if newRawCopier(other, tc, Connection, Connection) != nil || newRawCopier(blocking, tc, Input, Connection) != nil {
+		t.Fatal("TLS to a socket or a blocking pipe was taken")
+	}
+}
+
+// tlsPair returns a TLS connection over a raw socket, as pkg/netcat makes
+// one for --ssl, and its peer, both through their handshakes.
+func tlsPair(t *testing.T) (ours, peer *tls.Conn) {
+	t.Helper()
+	certFile, keyFile := testpki.New(t).Leaf("server", "server", time.Now().Add(time.Hour), "127.0.0.1")
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := tcpPair(t)
+	ours = tls.Server(rawio.Wrap(a), &tls.Config{Certificates: []tls.Certificate{cert}})
+	peer = tls.Client(b, &tls.Config{InsecureSkipVerify: true})
+	errc := make(chan error, 1)
+	go func() { errc <- peer.Handshake() }()
+	if err := ours.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	return ours, peer
+}
+
+// TestRawTLSConversation: the raw path between a TLS connection and an -e
+// child's pipes carries a stream and then a conversation of small
+// messages, each answered without waiting for more; the peer's
+// close_notify and FIN reach the child as EOF, and the child's EOF reaches
+// the peer as close_notify and FIN, with nothing lost either way.
+func TestRawTLSConversation(t *testing.T) {
+	conn, peer := tlsPair(t)
+	childIn, toChild := pipe(t)
+	fromChild, childOut := pipe(t)
+	go func() {
+		io.Copy(childOut, childIn) // the child: cat
+		childOut.Close()
+	}()
+	done := goRun(context.Background(), conn, fromChild, toChild, Options{Idle: -1})
+
+	stream := make([]byte, 3<<20)
+	rand.Read(stream)
+	go peer.Write(stream)
+	got := make([]byte, len(stream))
+	if _, err := io.ReadFull(peer, got); err != nil || !bytes.Equal(got, stream) {
+		t.Fatalf("stream came back wrong: %v", err)
+	}
+	for i := 0; i < 200; i++ {
+		msg := []byte{byte(i), 'x', '\n'}
+		if _, err := peer.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		back := make([]byte, len(msg))
+		if _, err := io.ReadFull(peer, back); err != nil || !bytes.Equal(back, msg) {
+			t.Fatalf("message %d: got %q, %v", i, back, err)
+		}
+	}
+	tail := []byte("the last words\n")
+	peer.Write(tail)
+	if err := halfclose.CloseWrite(peer); err != nil {
+		t.Fatal(err)
+	}
+	if rest, err := io.ReadAll(peer); err != nil || !bytes.Equal(rest, tail) {
+		t.Fatalf("after its EOF the peer got %q, %v", rest, err)
+	}
+	want := int64(len(stream) + 600 + len(tail))
+	if r := await(t, done); r.err != nil || r.st.Sent != want || r.st.Received != want {
+		t.Fatalf("Run = %+v, %v", r.st, r.err)
 	}
 }
 
