@@ -11,37 +11,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-const bound = 20 * time.Second
+	"github.com/gcat-dev/gcat/internal/testnet"
+)
 
 // pair returns a wrapped socket of network and its plain peer.
 func pair(t *testing.T, network, addr string) (*Conn, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	ch := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		ch <- c
-	}()
-	d, err := net.DialTimeout(network, ln.Addr().String(), bound)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var peer net.Conn
-	select {
-	case peer = <-ch:
-	case <-time.After(bound):
-		t.Fatal("no accept")
-	}
-	if peer == nil {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { d.Close(); peer.Close() })
+	d, peer := testnet.Pair(t, network, addr)
 	w, ok := Wrap(d).(*Conn)
 	if !ok {
 		t.Fatalf("%s socket not wrapped", network)

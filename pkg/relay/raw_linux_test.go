@@ -80,8 +80,29 @@ func tlsPair(t *testing.T) (ours, peer *tls.Conn) {
 // the peer as close_notify and FIN, with nothing lost either way.
 func TestRawTLSConversation(t *testing.T) {
 	conn, peer := tlsPair(t)
-	childIn, toChild := pipe(t)
-	fromChild, childOut := pipe(t)
+	converseWithCat(t, conn, peer, []byte("the last words\n"))
+}
+
+// TestRawConversationAfterStream: a stream large enough to go through the
+// bulk splice, then a conversation of small messages, through a relay
+// whose local ends are an echoing "child"'s pipes: every byte comes back,
+// in order, and each small message is answered without waiting for more
+// input (the bulk hand-over does not hold data back). Then the peer's EOF
+// reaches the child and the child's EOF reaches the peer.
+func TestRawConversationAfterStream(t *testing.T) {
+	conn, peer := tcpPair(t)
+	converseWithCat(t, conn.(Conn), peer, nil)
+}
+
+// converseWithCat relays conn to a "child" that echoes (cat, on two
+// pipes) and, from peer, sends a 3 MiB stream, then 200 small messages one
+// at a time, each of which must come back before the next is sent, then
+// tail and its EOF: tail must come back, then the EOF, and Run must
+// return having counted every byte both ways.
+func converseWithCat(t *testing.T, conn Conn, peer io.ReadWriter, tail []byte) {
+	t.Helper()
+	childIn, toChild := pipe(t)    // relay writes toChild
+	fromChild, childOut := pipe(t) // relay reads fromChild
 	go func() {
 		io.Copy(childOut, childIn) // the child: cat
 		childOut.Close()
@@ -105,58 +126,19 @@ func TestRawTLSConversation(t *testing.T) {
 			t.Fatalf("message %d: got %q, %v", i, back, err)
 		}
 	}
-	tail := []byte("the last words\n")
-	peer.Write(tail)
+	if len(tail) > 0 {
+		if _, err := peer.Write(tail); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := halfclose.CloseWrite(peer); err != nil {
 		t.Fatal(err)
 	}
 	if rest, err := io.ReadAll(peer); err != nil || !bytes.Equal(rest, tail) {
-		t.Fatalf("after its EOF the peer got %q, %v", rest, err)
+		t.Fatalf("after its EOF the peer got %q, %v; want %q", rest, err, tail)
 	}
 	want := int64(len(stream) + 600 + len(tail))
 	if r := await(t, done); r.err != nil || r.st.Sent != want || r.st.Received != want {
-		t.Fatalf("Run = %+v, %v", r.st, r.err)
-	}
-}
-
-// TestRawConversationAfterStream: a stream large enough to go through the
-// bulk splice, then a conversation of small messages, through a relay
-// whose local ends are an echoing "child"'s pipes: every byte comes back,
-// in order, and each small message is answered without waiting for more
-// input (the bulk hand-over does not hold data back). Then the peer's EOF
-// reaches the child and the child's EOF reaches the peer.
-func TestRawConversationAfterStream(t *testing.T) {
-	conn, peer := tcpPair(t)
-	childIn, toChild := pipe(t)    // relay writes toChild
-	fromChild, childOut := pipe(t) // relay reads fromChild
-	go func() {
-		io.Copy(childOut, childIn) // the child: cat
-		childOut.Close()
-	}()
-	done := goRun(context.Background(), conn.(Conn), fromChild, toChild, Options{Idle: -1})
-
-	stream := make([]byte, 3<<20)
-	rand.Read(stream)
-	go peer.Write(stream)
-	got := make([]byte, len(stream))
-	if _, err := io.ReadFull(peer, got); err != nil || !bytes.Equal(got, stream) {
-		t.Fatalf("stream came back wrong: %v", err)
-	}
-	for i := 0; i < 200; i++ {
-		msg := []byte{byte(i), 'x', '\n'}
-		if _, err := peer.Write(msg); err != nil {
-			t.Fatal(err)
-		}
-		back := make([]byte, len(msg))
-		if _, err := io.ReadFull(peer, back); err != nil || !bytes.Equal(back, msg) {
-			t.Fatalf("message %d: got %q, %v", i, back, err)
-		}
-	}
-	peer.(*net.TCPConn).CloseWrite()
-	if rest, err := io.ReadAll(peer); err != nil || len(rest) != 0 {
-		t.Fatalf("after EOF the peer got %q, %v", rest, err)
-	}
-	if r := await(t, done); r.err != nil || r.st.Sent != r.st.Received || r.st.Sent != int64(len(stream))+600 {
 		t.Fatalf("Run = %+v, %v", r.st, r.err)
 	}
 }

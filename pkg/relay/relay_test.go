@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/gcat-dev/gcat/internal/testnet"
 )
 
 // bound says "hung", not "slow": no assertion depends on it being tight.
@@ -24,25 +26,7 @@ func tcpPair(t *testing.T) (ours, peer net.Conn) {
 
 func connPair(t *testing.T, network, addr string) (ours, peer net.Conn) {
 	t.Helper()
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	ch := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		ch <- c
-	}()
-	ours, err = net.Dial(network, ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer = <-ch
-	if peer == nil {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { ours.Close(); peer.Close() })
+	ours, peer = testnet.Pair(t, network, addr)
 	peer.SetDeadline(time.Now().Add(bound))
 	return ours, peer
 }
