@@ -13,26 +13,23 @@ import (
 // Wrap returns c as a *Conn when it is a TCP or Unix stream socket, and c
 // itself otherwise.
 func Wrap(c net.Conn) net.Conn {
-	switch s := c.(type) {
-	case *net.TCPConn:
-	case *net.UnixConn:
-		if a := s.LocalAddr(); a == nil || a.Network() != "unix" {
-			return c
-		}
-	default:
+	s, ok := c.(stream)
+	if !ok || !IsStreamSocket(c) {
 		return c
 	}
-	sc, ok := c.(interface {
-		SyscallConn() (syscall.RawConn, error)
-	})
-	if !ok {
-		return c
-	}
-	rc, err := sc.SyscallConn()
+	rc, err := s.SyscallConn()
 	if err != nil {
 		return c
 	}
-	return &Conn{Conn: c, rc: rc}
+	return &Conn{stream: s, rc: rc}
+}
+
+// stream is what *net.TCPConn and *net.UnixConn have in common that Conn
+// needs.
+type stream interface {
+	net.Conn
+	CloseWrite() error
+	SyscallConn() (syscall.RawConn, error)
 }
 
 // Read reads once from rc into p, waiting in the netpoller until it can.
@@ -92,20 +89,12 @@ func raw(trap uintptr, fd uintptr, p []byte) (int, syscall.Errno) {
 // keeps what callers look for under a TLS connection: CloseWrite, and
 // NetConn for the socket itself (to set SO_LINGER, say).
 type Conn struct {
-	net.Conn
+	stream
 	rc syscall.RawConn
 }
 
 // NetConn returns the socket that c wraps.
-func (c *Conn) NetConn() net.Conn { return c.Conn }
-
-// CloseWrite shuts the socket's write side down.
-func (c *Conn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return &net.OpError{Op: "close", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: syscall.EOPNOTSUPP}
-}
+func (c *Conn) NetConn() net.Conn { return c.stream }
 
 func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {

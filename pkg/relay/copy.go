@@ -3,11 +3,11 @@ package relay
 import (
 	"errors"
 	"io"
-	"net"
 	"os"
 	"sync"
 	"syscall"
 
+	"github.com/gcat-dev/gcat/internal/rawio"
 	"github.com/gcat-dev/gcat/pkg/neterr"
 )
 
@@ -34,7 +34,7 @@ const bufSize = 256 << 10
 // instead of ENOSPC, and the data already spliced out of the socket would
 // be lost).
 func copyStream(dst io.Writer, src io.Reader, dstSide, srcSide Side) (int64, error) {
-	srcSock := isStreamSocket(src)
+	srcSock := rawio.IsStreamSocket(src)
 	if n, ok, err := rawCopy(dst, src, dstSide, srcSide); ok {
 		return n, err
 	}
@@ -42,7 +42,7 @@ func copyStream(dst io.Writer, src io.Reader, dstSide, srcSide Side) (int64, err
 		n, err := f.ReadFrom(src)
 		return n, spliceError(err, srcSide, dstSide, false)
 	}
-	if isStreamSocket(dst) && (srcSock || isRegularReader(src)) {
+	if rawio.IsStreamSocket(dst) && (srcSock || isRegularReader(src)) {
 		n, err := io.Copy(dst, src)
 		return n, spliceError(err, dstSide, srcSide, true)
 	}
@@ -98,17 +98,6 @@ var bufPool = sync.Pool{New: func() any {
 	b := make([]byte, bufSize)
 	return &b
 }}
-
-func isStreamSocket(x any) bool {
-	switch c := x.(type) {
-	case *net.TCPConn:
-		return true
-	case *net.UnixConn:
-		a := c.LocalAddr()
-		return a != nil && a.Network() == "unix"
-	}
-	return false
-}
 
 func isRegularReader(r io.Reader) bool {
 	f, ok := r.(*os.File)

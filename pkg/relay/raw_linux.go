@@ -56,7 +56,7 @@ func newRawCopier(dst io.Writer, src io.Reader, dstSide, srcSide Side) *rawCopie
 	if tr != nil {
 		inner = tr.r
 	}
-	sockSrc, sockDst := isStreamSocket(inner), isStreamSocket(dst)
+	sockSrc, sockDst := rawio.IsStreamSocket(inner), rawio.IsStreamSocket(dst)
 	tlsSrc, tlsDst := isTLS(inner), isTLS(dst)
 	c := &rawCopier{srcR: src, dstW: dst, srcSide: srcSide, dstSide: dstSide}
 	switch {
